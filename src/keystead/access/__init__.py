@@ -1,0 +1,1 @@
+"""The path every guarded request takes: authenticate → authorize → rate limit."""

@@ -1,0 +1,66 @@
+"""[3] Which permission each `/v1` route needs, declared at the route, compiled at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Scope
+
+from keystead.access.permissions import Permission
+from keystead.access.principal import Principal
+from keystead.errors import InvalidPermissions
+
+GUARDED_PREFIX = "/v1"
+_ATTRIBUTE = "__keystead_permission__"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def requires(permission: Permission) -> Callable[[Endpoint], Endpoint]:
+    """Declare the permission a `/v1` endpoint needs. Put it under the route decorator."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _ATTRIBUTE, permission)
+        return endpoint
+
+    return mark
+
+
+def is_guarded(path: str) -> bool:
+    return path == GUARDED_PREFIX or path.startswith(GUARDED_PREFIX + "/")
+
+
+class PermissionTable:
+    """The compiled route → permission table the guard reads on every request."""
+
+    def __init__(self, routes: Iterable[BaseRoute]) -> None:
+        self._entries: list[tuple[Route, Permission]] = []
+        missing = []
+        for route in routes:
+            if not isinstance(route, Route) or not is_guarded(route.path):
+                continue
+            permission = getattr(route.endpoint, _ATTRIBUTE, None)
+            if permission is None:
+                missing.append(f"{sorted(route.methods or [])} {route.path}")
+                continue
+            self._entries.append((route, permission))
+        if missing:
+            raise RuntimeError(f"/v1 routes without a declared permission: {missing}")
+
+    def __iter__(self) -> Any:
+        return iter(self._entries)
+
+    def permission_for(self, scope: Scope) -> Permission | None:
+        """The permission of the route this request will reach; None if no route matches."""
+        for route, permission in self._entries:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return permission
+        return None
+
+
+def authorize(principal: Principal, permission: Permission | None) -> None:
+    if permission is not None and permission.value not in principal.permissions:
+        raise InvalidPermissions

@@ -1,0 +1,92 @@
+"""Cookie sessions for `/auth` and `/account`: a new id at every login, CSRF header on writes.
+
+The cookie holds a random session secret; storage keeps only its keyed hash.
+The CSRF token is derived from the secret (HMAC), so it needs no storage and
+cannot be forged without the server secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from keystead.clock import Clock
+from keystead.store.db import Database
+from keystead.store.models import Account, WebSession
+
+SESSION_COOKIE = "keystead_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class StartedSession:
+    secret: str
+    csrf_token: str
+    max_age_seconds: int
+
+
+class SessionManager:
+    def __init__(self, db: Database, server_secret: bytes, clock: Clock, lifetime: timedelta):
+        self._db = db
+        self._server_secret = server_secret
+        self._clock = clock
+        self._lifetime = lifetime
+
+    def _mac(self, purpose: str, value: str) -> bytes:
+        return hmac.new(self._server_secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+
+    def _id_hash(self, secret: str) -> str:
+        return self._mac("session", secret).hex()
+
+    def csrf_token(self, secret: str) -> str:
+        return base64.urlsafe_b64encode(self._mac("csrf", secret)).decode().rstrip("=")
+
+    def csrf_matches(self, secret: str, presented: str | None) -> bool:
+        return presented is not None and hmac.compare_digest(
+            self.csrf_token(secret).encode(), presented.encode()
+        )
+
+    async def start(self, account_id: int) -> StartedSession:
+        secret = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            session.add(
+                WebSession(
+                    id_hash=self._id_hash(secret),
+                    account_id=account_id,
+                    created_at=now,
+                    expires_at=now + self._lifetime,
+                )
+            )
+        return StartedSession(secret, self.csrf_token(secret), int(self._lifetime.total_seconds()))
+
+    async def account_for(self, secret: str) -> Account | None:
+        """The live, unsuspended account behind a session secret, or None."""
+        statement = (
+            select(Account)
+            .join(WebSession, WebSession.account_id == Account.id)
+            .where(
+                WebSession.id_hash == self._id_hash(secret),
+                WebSession.expires_at > self._clock.now(),
+                Account.suspended_at.is_(None),
+            )
+        )
+        async with self._db.read() as session:
+            return (await session.execute(statement)).scalar_one_or_none()
+
+    async def end(self, secret: str) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                delete(WebSession).where(WebSession.id_hash == self._id_hash(secret))
+            )
+
+    async def end_all(self, account_id: int) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(delete(WebSession).where(WebSession.account_id == account_id))

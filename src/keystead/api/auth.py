@@ -1,0 +1,43 @@
+"""/auth: register, log in, log out (cookie sessions)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from keystead.access.sessions import SESSION_COOKIE
+from keystead.api.deps import AppRuntime, CurrentSession, client_address
+from keystead.api.schemas import AccountOut, Envelope, LoginIn, LoginOut, RegisterIn, account_view
+from keystead.envelope import ok
+
+router = APIRouter(prefix="/auth", tags=["session"])
+
+
+@router.post("/register", status_code=201, response_model=Envelope[AccountOut])
+async def register(body: RegisterIn, runtime: AppRuntime) -> Response:
+    account = await runtime.accounts.register(body.email, body.password)
+    return ok(account_view(account), "Account registered", status=201)
+
+
+@router.post("/login", response_model=Envelope[LoginOut])
+async def login(body: LoginIn, request: Request, runtime: AppRuntime) -> Response:
+    account = await runtime.accounts.login(body.email, body.password, client_address(request))
+    started = await runtime.sessions.start(account.id)
+    response = ok({"account": account_view(account), "csrf_token": started.csrf_token}, "Logged in")
+    response.set_cookie(
+        SESSION_COOKIE,
+        started.secret,
+        max_age=started.max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.cookies_secure,
+    )
+    return response
+
+
+@router.post("/logout", response_model=Envelope[None])
+async def logout(session: CurrentSession, runtime: AppRuntime) -> Response:
+    await runtime.sessions.end(session.secret)
+    response = ok(None, "Logged out")
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    return response

@@ -1,0 +1,70 @@
+"""[1] create_app(settings): open backends, mount routers, handlers, middleware, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from keystead.access.authorize import PermissionTable
+from keystead.access.guard import AccessGuard, AccessPath
+from keystead.api import include_routers
+from keystead.clock import Clock
+from keystead.config import Settings
+from keystead.envelope import install_error_handlers
+from keystead.observability import Metrics, RequestLog, configure_logging
+from keystead.runtime import Runtime, build_runtime
+
+DESCRIPTION = (
+    "keystead guards an API with accounts, API terms, scoped expiring bearer tokens, "
+    "per-account rate limits and a fixed JSON envelope."
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    runtime: Runtime | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    runtime = runtime or build_runtime(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.bus.start()
+        flusher = asyncio.create_task(runtime.last_used.run())
+        try:
+            yield
+        finally:
+            await runtime.last_used.stop(flusher)
+            await runtime.close()
+
+    app = FastAPI(
+        title="keystead",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.metrics = Metrics()
+    include_routers(app)
+    install_error_handlers(app)
+    app.state.permissions = PermissionTable(app.routes)
+    # Added last = outermost: the request log sees every response, guard answers included.
+    app.add_middleware(
+        AccessGuard,
+        access=AccessPath(
+            authenticator=runtime.authenticator,
+            permissions=app.state.permissions,
+            limiter=runtime.rate_limiter,
+            last_used=runtime.last_used,
+        ),
+    )
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    return app

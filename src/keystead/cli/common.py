@@ -1,0 +1,54 @@
+"""What every CLI command shares: settings, a migrated runtime, errors as clean exits."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+
+from keystead.config import Settings
+from keystead.errors import ConfigurationError, KeysteadError
+from keystead.runtime import Runtime, build_runtime
+from keystead.store.migrate import upgrade
+
+Result = TypeVar("Result")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | None = None) -> Result:
+    """Migrate, build a runtime, run `action`, close. Domain errors exit 1 with their message."""
+    try:
+        settings = settings or Settings()
+        upgrade(settings.database_url)
+        runtime = build_runtime(settings)
+    except ConfigurationError as error:
+        fail(str(error), 2)
+        raise  # unreachable; fail() exits
+
+    async def main() -> Result:
+        try:
+            return await action(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except KeysteadError as error:
+        fail(error.message)
+        raise
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")

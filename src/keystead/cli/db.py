@@ -1,0 +1,28 @@
+"""`keystead db upgrade | current`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from keystead.cli.common import console
+from keystead.config import Settings
+from keystead.store.migrate import current_revision, upgrade
+
+app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command() -> None:
+    """Apply every migration not yet applied (safe to repeat)."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    console.print("database is up to date")
+
+
+@app.command("current")
+def current_command() -> None:
+    """Print the applied migration revision."""
+    settings = Settings()
+    console.print(asyncio.run(current_revision(settings.database_url)) or "none")

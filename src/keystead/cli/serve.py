@@ -1,0 +1,55 @@
+"""`keystead serve`: migrations, optional demo seed, then uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from keystead.app import create_app
+from keystead.cli.common import console, fail, run
+from keystead.config import Settings
+from keystead.errors import ConfigurationError
+from keystead.services.demo import seed_demo
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default 8000).")] = None,
+    demo: Annotated[bool, typer.Option(help="Seed the demo account and print it.")] = False,
+) -> None:
+    """Run keystead: applies migrations, then serves HTTP."""
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings.secret_bytes  # noqa: B018 - fail before binding if the secret is unusable
+    except ConfigurationError as error:
+        fail(str(error), 2)
+        return
+    if demo:
+        credentials = run(seed_demo, settings)
+        console.print(
+            f"Demo account: email [bold]{credentials.email}[/bold] "
+            f"password [bold]{credentials.password}[/bold]",
+            highlight=False,
+        )
+    else:
+        run(_noop, settings)
+    console.print(f"keystead serving on {settings.effective_public_url}", highlight=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        server_header=False,
+        log_level="warning",
+    )
+
+
+async def _noop(_runtime: object) -> None:
+    return None

@@ -1,0 +1,134 @@
+"""Settings: the only place that reads the environment (`KEYSTEAD_*`, and `.env`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from keystead.errors import ConfigurationError
+
+SECRET_FILE_NAME = "keystead.secret"
+
+
+def _default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{Path.cwd() / 'keystead.db'}"
+
+
+class Settings(BaseSettings):
+    """Every setting keystead reads, typed. Construct it once and pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KEYSTEAD_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = Field(default_factory=_default_database_url)
+    """SQLAlchemy URL: a SQLite file by default, `postgresql+asyncpg://…` for scale-out."""
+
+    redis_url: str | None = None
+    """Unset: rate limits and invalidation stay in process. Set: shared across instances."""
+
+    secret_key: SecretStr | None = None
+    """Keys token hashes and session ids. Unset: generated once, kept beside the SQLite file."""
+
+    public_url: str | None = None
+    """The origin wallet messages are bound to and cookies are scoped to."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    rate_limit: str = "30/minute"
+    """Admitted `/v1/` requests per account, all its credentials together."""
+
+    auth_failure_limit: str = "60/minute"
+    """Failed bearer authentications per client address."""
+
+    login_failure_limit_per_address: str = "20/minute"
+    login_failure_limit_per_account: str = "10 per 15 minutes"
+
+    token_prefix: str = "kst"
+    token_default_lifetime_days: int = 365
+    token_max_lifetime_days: int = 366
+    max_active_tokens_per_account: int = 100
+
+    session_lifetime_hours: int = 24 * 14
+    """Absolute lifetime of a cookie session after login."""
+
+    credential_cache_size: int = 100_000
+    credential_cache_ttl_seconds: float = 60.0
+    """Safety net only: invalidation events drop entries before a change is confirmed."""
+
+    last_used_flush_seconds: float = 5.0
+
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65_536
+
+    log_level: str = "INFO"
+
+    @field_validator("token_prefix")
+    @classmethod
+    def _prefix_is_simple(cls, value: str) -> str:
+        if not (1 <= len(value) <= 16 and value.isascii() and value.isalnum()):
+            raise ValueError("token prefix must be 1 to 16 ASCII letters or digits")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        path = urlsplit(self.database_url).path
+        # sqlite+aiosqlite:////abs/file has path "//abs/file"; ":memory:" has no file.
+        path = path[1:] if path.startswith("/") else path
+        if not path or path == ":memory:":
+            return None
+        return Path(path)
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.effective_public_url.startswith("https://")
+
+    @cached_property
+    def secret_bytes(self) -> bytes:
+        """The server secret, from the setting or from the file kept beside SQLite."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if len(value) < 32:
+                raise ConfigurationError("KEYSTEAD_SECRET_KEY must be at least 32 characters")
+            return value.encode()
+        sqlite_path = self.sqlite_path
+        if sqlite_path is None:
+            raise ConfigurationError(
+                "KEYSTEAD_SECRET_KEY must be set unless the database is a SQLite file"
+            )
+        secret_file = sqlite_path.parent / SECRET_FILE_NAME
+        if not secret_file.exists():
+            _create_secret_file(secret_file)
+        return secret_file.read_text().strip().encode()
+
+
+def _create_secret_file(secret_file: Path) -> None:
+    """Write a new secret so that concurrent starters agree on one (link is atomic)."""
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
+    draft = secret_file.with_name(f".{secret_file.name}.{secrets.token_hex(8)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(draft, secret_file)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()

@@ -1,0 +1,140 @@
+"""[6] The two envelopes, and the one table from error to response.
+
+Platform envelope (everything but `/user/`): `{"success", "message", "data"}`.
+Account-key envelope (`/user/`): `{"error": [...], "result": ...}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from keystead.errors import KeysteadError, TooManyAttempts
+
+ACCOUNT_KEY_PREFIX = "/user/"
+SERVER_ERROR_MESSAGE = "Server error"
+
+logger = logging.getLogger("keystead.errors")
+
+_HTTP_MESSAGES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Route not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+}
+
+
+class JSONResponse(Response):
+    """JSON rendered by orjson; our own output is not re-validated on the way out."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+def ok(
+    data: Any,
+    message: str,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse({"success": True, "message": message, "data": data}, status, headers)
+
+
+def account_key_ok(result: Any) -> JSONResponse:
+    return JSONResponse({"error": [], "result": result})
+
+
+def failure_body(path: str, message: str, data: Any = None) -> dict[str, Any]:
+    if path.startswith(ACCOUNT_KEY_PREFIX) or path == ACCOUNT_KEY_PREFIX.rstrip("/"):
+        return {"error": [message], "result": None}
+    return {"success": False, "message": message, "data": data}
+
+
+def failure(
+    path: str,
+    status: int,
+    message: str,
+    data: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(failure_body(path, message, data), status, headers)
+
+
+def response_for_error(path: str, error: KeysteadError) -> JSONResponse:
+    headers = None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
+    return failure(path, error.status, error.message, error.data, headers)
+
+
+def _field_name(location: Sequence[Any]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"} and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Field and reason only: the offending input is never echoed (it may be a password)."""
+    details = []
+    for error in errors:
+        message = str(error.get("msg", "is invalid"))
+        if error.get("type") == "json_invalid":
+            details.append({"field": "body", "message": "Body is not valid JSON"})
+            continue
+        details.append({"field": _field_name(error.get("loc", ())), "message": message})
+    return details
+
+
+def validation_message(details: Sequence[Mapping[str, str]]) -> str:
+    shown = "; ".join(f"{item['field']}: {item['message']}" for item in details[:3])
+    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
+    return f"Invalid input: {shown}{more}"
+
+
+async def _keystead_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, KeysteadError)
+    return response_for_error(request.url.path, error)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    message = _HTTP_MESSAGES.get(error.status_code)
+    if message is None:
+        message = error.detail if isinstance(error.detail, str) else "Request failed"
+    return failure(request.url.path, error.status_code, message, headers=error.headers)
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    details = validation_details(error.errors())
+    message = validation_message(details)
+    if request.url.path.startswith(ACCOUNT_KEY_PREFIX):
+        return JSONResponse({"error": [message], "result": None}, 422)
+    return failure(request.url.path, 422, message, {"errors": details})
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    # Logged by type only: the message of an unexpected error may quote a secret.
+    logger.error("unhandled error", extra={"error_type": type(error).__name__})
+    return failure(request.url.path, 500, SERVER_ERROR_MESSAGE)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(KeysteadError, _keystead_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)

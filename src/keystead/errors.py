@@ -1,0 +1,98 @@
+"""The error tree. Each class carries its HTTP status and the contract's exact message.
+
+    KeysteadError
+    ├── NotAuthenticated        401 "Not authenticated"
+    ├── Unauthorized            401 "Unauthorized"            (/user/*, wallet session)
+    ├── InvalidCredentials      401 "Invalid email or password"
+    ├── InvalidPermissions      403 "Invalid token permissions"
+    ├── TermsNotAccepted        403 "API terms not accepted"
+    ├── CsrfRejected            403 "CSRF token missing or invalid"
+    ├── NotFound                404 "<Thing> not found"
+    ├── Conflict                409 (message given)
+    ├── InvalidInput            422 (message given, field details in data)
+    ├── TooManyAttempts         429 "Too Many Attempts."      (+ Retry-After)
+    └── ServiceUnavailable      503 (message given)
+
+Services raise only these; `envelope.py` is the one place that turns them into
+responses. `ConfigurationError` is for operators at start-up, never a response.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ConfigurationError(Exception):
+    """Settings that keystead cannot start with."""
+
+
+class KeysteadError(Exception):
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Server error"
+
+    def __init__(self, message: str | None = None, *, data: Any = None) -> None:
+        self.message = message or self.default_message
+        self.data = data
+        super().__init__(self.message)
+
+
+class NotAuthenticated(KeysteadError):
+    status = 401
+    default_message = "Not authenticated"
+
+
+class Unauthorized(KeysteadError):
+    status = 401
+    default_message = "Unauthorized"
+
+
+class InvalidCredentials(KeysteadError):
+    status = 401
+    default_message = "Invalid email or password"
+
+
+class InvalidPermissions(KeysteadError):
+    status = 403
+    default_message = "Invalid token permissions"
+
+
+class TermsNotAccepted(KeysteadError):
+    status = 403
+    default_message = "API terms not accepted"
+
+
+class CsrfRejected(KeysteadError):
+    status = 403
+    default_message = "CSRF token missing or invalid"
+
+
+class NotFound(KeysteadError):
+    status = 404
+    default_message = "Not found"
+
+    def __init__(self, thing: str) -> None:
+        super().__init__(f"{thing} not found")
+
+
+class Conflict(KeysteadError):
+    status = 409
+    default_message = "Conflict"
+
+
+class InvalidInput(KeysteadError):
+    status = 422
+    default_message = "Invalid input"
+
+
+class TooManyAttempts(KeysteadError):
+    status = 429
+    default_message = "Too Many Attempts."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = max(1, retry_after)
+
+
+class ServiceUnavailable(KeysteadError):
+    status = 503
+    default_message = "Service unavailable"

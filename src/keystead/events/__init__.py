@@ -1,0 +1,16 @@
+"""The invalidation bus: credential and account changes reach every cache."""
+
+from __future__ import annotations
+
+from keystead.config import Settings
+from keystead.events.base import EventBus
+from keystead.events.local import LocalEventBus
+
+__all__ = ["EventBus", "open_bus"]
+
+
+def open_bus(settings: Settings) -> EventBus:
+    """In process unless Redis is configured (the Redis bus arrives with scale-out)."""
+    if settings.redis_url:
+        raise NotImplementedError("the Redis event bus is not available yet")
+    return LocalEventBus()

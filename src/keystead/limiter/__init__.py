@@ -1,0 +1,16 @@
+"""Rate-limit windows behind one method: `hit(key) -> Decision`."""
+
+from __future__ import annotations
+
+from keystead.config import Settings
+from keystead.limiter.base import Decision, Limiter
+from keystead.limiter.memory import MemoryLimiter
+
+__all__ = ["Decision", "Limiter", "open_limiter"]
+
+
+def open_limiter(settings: Settings, rate: str, namespace: str) -> Limiter:
+    """A moving-window limiter for `rate` (e.g. `30/minute`), in process by default."""
+    if settings.redis_url:
+        raise NotImplementedError("the Redis limiter is not available yet")
+    return MemoryLimiter(rate, namespace)

@@ -1,0 +1,29 @@
+"""The Limiter protocol and its answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int
+    """Whole seconds until a request would be admitted; 0 when allowed."""
+
+
+class Limiter(Protocol):
+    limit: int
+
+    async def hit(self, key: str) -> Decision:
+        """Count one request against `key` if the window admits it; rejected ones don't count."""
+        ...
+
+    async def peek(self, key: str) -> Decision:
+        """The window as it stands, without counting anything."""
+        ...
+
+    async def reset(self, key: str) -> None: ...

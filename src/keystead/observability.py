@@ -1,0 +1,121 @@
+"""Structured logs (one JSON line per request, secrets redacted) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+import orjson
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Anything shaped like a token (`<prefix>_<38 base62>`), a signature or a bearer value.
+_SECRET_PATTERNS = re.compile(
+    r"\b[A-Za-z0-9]{1,16}_[0-9A-Za-z]{38}\b|0x[0-9a-fA-F]{130}\b|(?i:bearer)\s+\S+"
+)
+_SECRET_KEYS = frozenset(
+    {"password", "token", "authorization", "cookie", "signature", "secret", "api_key", "apikey"}
+)
+REDACTED = "[redacted]"
+
+
+def redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SECRET_PATTERNS.sub(REDACTED, value)
+    return value
+
+
+def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in event.items():
+        event[key] = REDACTED if key.lower() in _SECRET_KEYS else redact_value(value)
+    return event
+
+
+def _dumps(obj: Any, **_: Any) -> str:
+    return orjson.dumps(obj, default=str).decode()
+
+
+def configure_logging(level: str = "INFO") -> None:
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        numeric = logging.INFO
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+class Metrics:
+    """Per-app registry, so several apps in one process (tests) do not collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "keystead_requests_total",
+            "HTTP requests by method and status",
+            ["method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "keystead_request_seconds",
+            "HTTP request latency",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
+
+
+class RequestLog:
+    """Outermost ASGI middleware: one log line and the metrics for every request.
+
+    It logs method, path (never the query string), status, duration, client and,
+    for guarded requests, the account number and credential preview only.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.logger = structlog.get_logger("keystead.request")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(scope["method"], str(status)).inc()
+            self.metrics.latency.observe(elapsed)
+            principal = scope.get("state", {}).get("principal")
+            self.logger.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round(elapsed * 1000, 2),
+                client=scope["client"][0] if scope.get("client") else None,
+                account=principal.account_number if principal else None,
+                credential=principal.preview if principal else None,
+            )

@@ -1,0 +1,95 @@
+"""Runtime: every long-lived object of one keystead process, built once from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+
+from keystead.access.authenticate import Authenticator
+from keystead.access.cache import CredentialCache
+from keystead.access.sessions import SessionManager
+from keystead.clock import Clock, SystemClock
+from keystead.config import Settings
+from keystead.events import EventBus, open_bus
+from keystead.jobs.last_used import LastUsedRecorder
+from keystead.limiter import Limiter, open_limiter
+from keystead.services.accounts import AccountService
+from keystead.services.api_tokens import ApiTokenService, TokenPolicy
+from keystead.services.terms import TermsService
+from keystead.store.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    db: Database
+    bus: EventBus
+    cache: CredentialCache
+    rate_limiter: Limiter
+    authenticator: Authenticator
+    last_used: LastUsedRecorder
+    sessions: SessionManager
+    accounts: AccountService
+    terms: TermsService
+    tokens: ApiTokenService
+
+    async def close(self) -> None:
+        await self.bus.close()
+        await self.db.dispose()
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    secret = settings.secret_bytes
+    db = Database(settings.database_url)
+    bus = open_bus(settings)
+    cache = CredentialCache(settings.credential_cache_size, settings.credential_cache_ttl_seconds)
+    bus.subscribe(cache.invalidate)
+    hasher = PasswordHasher(
+        time_cost=settings.password_hash_time_cost,
+        memory_cost=settings.password_hash_memory_kib,
+    )
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        db=db,
+        bus=bus,
+        cache=cache,
+        rate_limiter=open_limiter(settings, settings.rate_limit, "rate"),
+        authenticator=Authenticator(
+            db,
+            secret,
+            settings.token_prefix,
+            cache,
+            open_limiter(settings, settings.auth_failure_limit, "auth-failures"),
+            clock,
+        ),
+        last_used=LastUsedRecorder(db, clock, settings.last_used_flush_seconds),
+        sessions=SessionManager(
+            db, secret, clock, timedelta(hours=settings.session_lifetime_hours)
+        ),
+        accounts=AccountService(
+            db,
+            clock,
+            hasher,
+            bus,
+            open_limiter(settings, settings.login_failure_limit_per_address, "login-address"),
+            open_limiter(settings, settings.login_failure_limit_per_account, "login-account"),
+        ),
+        terms=TermsService(db, clock),
+        tokens=ApiTokenService(
+            db,
+            clock,
+            bus,
+            secret,
+            TokenPolicy(
+                prefix=settings.token_prefix,
+                default_lifetime=timedelta(days=settings.token_default_lifetime_days),
+                max_lifetime=timedelta(days=settings.token_max_lifetime_days),
+                max_active_per_account=settings.max_active_tokens_per_account,
+            ),
+        ),
+    )

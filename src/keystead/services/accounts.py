@@ -1,0 +1,120 @@
+"""Accounts: register, password login (Argon2id), suspend and unsuspend."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from keystead.access import tokens
+from keystead.clock import Clock
+from keystead.errors import Conflict, InvalidCredentials, NotFound, TooManyAttempts
+from keystead.events.base import AccountChanged, EventBus
+from keystead.limiter import Limiter
+from keystead.store.db import Database
+from keystead.store.models import Account
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class AccountService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        hasher: PasswordHasher,
+        bus: EventBus,
+        failures_per_address: Limiter,
+        failures_per_account: Limiter,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._hasher = hasher
+        self._bus = bus
+        self._per_address = failures_per_address
+        self._per_account = failures_per_account
+        # Verified against when the email is unknown, so both paths cost the same.
+        self._dummy_hash = hasher.hash(tokens.new_id())
+
+    async def register(self, email: str, password: str) -> Account:
+        email = normalise_email(email)
+        password_hash = await to_thread.run_sync(self._hasher.hash, password)
+        account = Account(
+            number=tokens.new_id(),
+            email=email,
+            password_hash=password_hash,
+            created_at=self._clock.now(),
+        )
+        try:
+            async with self._db.transaction() as session:
+                session.add(account)
+        except IntegrityError as error:
+            raise Conflict("An account with this email already exists") from error
+        return account
+
+    async def login(self, email: str, password: str, client: str) -> Account:
+        """The account if the password matches; failures are limited per address and account."""
+        email = normalise_email(email)
+        for limiter, key in ((self._per_address, client), (self._per_account, email)):
+            decision = await limiter.peek(key)
+            if not decision.allowed:
+                raise TooManyAttempts(decision.retry_after)
+        account = await self.find(email)
+        stored_hash = account.password_hash if account is not None else None
+        matches = await self._verify(stored_hash or self._dummy_hash, password)
+        if matches and account is not None and stored_hash and account.suspended_at is None:
+            return account
+        await self._per_address.hit(client)
+        await self._per_account.hit(email)
+        raise InvalidCredentials
+
+    async def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return await to_thread.run_sync(self._hasher.verify, password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def find(self, email_or_number: str) -> Account | None:
+        key = email_or_number.strip()
+        condition = (
+            Account.email == normalise_email(key) if "@" in key else Account.number == key.upper()
+        )
+        async with self._db.read() as session:
+            return (await session.execute(select(Account).where(condition))).scalar_one_or_none()
+
+    async def get(self, account_id: int) -> Account:
+        async with self._db.read() as session:
+            account = await session.get(Account, account_id)
+        if account is None:
+            raise NotFound("Account")
+        return account
+
+    async def set_suspended(self, email_or_number: str, suspended: bool) -> Account:
+        """Suspend (every credential answers 401 at once) or lift a suspension."""
+        account = await self.find(email_or_number)
+        if account is None:
+            raise NotFound("Account")
+        async with self._db.transaction() as session:
+            account = await session.get(Account, account.id)
+            assert account is not None
+            if suspended and account.suspended_at is None:
+                account.suspended_at = self._clock.now()
+            elif not suspended:
+                account.suspended_at = None
+        await self._bus.publish(AccountChanged(account.id))
+        return account
+
+    async def set_password(self, account_id: int, password: str) -> None:
+        password_hash = await to_thread.run_sync(self._hasher.hash, password)
+        async with self._db.transaction() as session:
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise NotFound("Account")
+            account.password_hash = password_hash

@@ -1,0 +1,64 @@
+"""API terms: versioned text, acceptance with its time, and the gate on token management."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keystead.clock import Clock
+from keystead.errors import Conflict, InvalidInput, NotFound, TermsNotAccepted
+from keystead.store.db import Database
+from keystead.store.models import Account, TermsVersion
+
+
+async def current_version(session: AsyncSession) -> TermsVersion:
+    statement = select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1)
+    terms = (await session.execute(statement)).scalar_one_or_none()
+    if terms is None:
+        raise NotFound("API terms")
+    return terms
+
+
+async def require_accepted(session: AsyncSession, account: Account) -> None:
+    """Raise TermsNotAccepted unless the account accepted the version in force now."""
+    current = await session.scalar(select(func.max(TermsVersion.version)))
+    if current is None or account.terms_accepted_version != current:
+        raise TermsNotAccepted
+
+
+class TermsService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def current(self) -> TermsVersion:
+        async with self._db.read() as session:
+            return await current_version(session)
+
+    async def publish(self, text: str) -> TermsVersion:
+        """A new version; every account must accept it before managing tokens again."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("The terms text is empty")
+        async with self._db.transaction() as session:
+            latest = await session.scalar(select(func.max(TermsVersion.version)))
+            terms = TermsVersion(
+                version=(latest or 0) + 1, text=text, published_at=self._clock.now()
+            )
+            session.add(terms)
+        return terms
+
+    async def accept(self, account_id: int, version: int) -> Account:
+        async with self._db.transaction() as session:
+            current = await current_version(session)
+            if version != current.version:
+                raise Conflict(
+                    f"API terms version {version} is not the current one; "
+                    f"read and accept version {current.version}"
+                )
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise NotFound("Account")
+            account.terms_accepted_version = current.version
+            account.terms_accepted_at = self._clock.now()
+        return account

@@ -1,0 +1,1 @@
+"""Durable storage: one SQLAlchemy model, SQLite or PostgreSQL chosen by URL."""
