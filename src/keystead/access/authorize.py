@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from starlette.routing import BaseRoute, Match, Route
+from fastapi.routing import RouteContext, iter_route_contexts
+from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from keystead.access.permissions import Permission
@@ -36,10 +37,11 @@ class PermissionTable:
     """The compiled route → permission table the guard reads on every request."""
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
-        self._entries: list[tuple[Route, Permission]] = []
+        self._entries: list[tuple[RouteContext, Permission]] = []
         missing = []
-        for route in routes:
-            if not isinstance(route, Route) or not is_guarded(route.path):
+        # Included routers are nested; iter_route_contexts flattens them with full paths.
+        for route in iter_route_contexts(list(routes)):
+            if route.path is None or not is_guarded(route.path):
                 continue
             permission = getattr(route.endpoint, _ATTRIBUTE, None)
             if permission is None:

@@ -129,7 +129,9 @@ def token_list(account: AccountArg, json: JsonFlag = False) -> None:
     if json:
         print_json(views)
         return
-    table = Table("id", "name", "preview", "permissions", "status", "expires", "last used")
+    table = Table()
+    for column in ("id", "name", "preview", "permissions", "status", "expires", "last used"):
+        table.add_column(column, no_wrap=column in {"id", "preview", "status"})
     for view in views:
         table.add_row(
             str(view["id"]),

@@ -1,0 +1,72 @@
+"""Both envelopes on every status, including the framework's own 404/405/422 and a 500."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from keystead.app import create_app
+from keystead.clock import FixedClock
+from keystead.config import Settings
+
+
+async def test_unknown_route_is_404_in_the_platform_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no/such/route")
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "message": "Route not found", "data": None}
+
+
+async def test_user_paths_answer_in_the_account_key_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.get("/user/nothing")
+    assert response.status_code == 404
+    assert response.json() == {"error": ["Route not found"], "result": None}
+
+
+async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
+    response = await client.put("/healthz")
+    assert response.status_code == 405
+    assert response.json() == {"success": False, "message": "Method not allowed", "data": None}
+
+
+async def test_body_that_is_not_json_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/auth/register", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["success"] is False
+    assert body["data"]["errors"][0] == {"field": "body", "message": "Body is not valid JSON"}
+
+
+async def test_server_error_is_500_and_leaks_nothing(settings: Settings, clock: FixedClock) -> None:
+    app: FastAPI = create_app(settings, clock=clock)
+
+    @app.get("/explode")
+    async def explode() -> None:
+        raise RuntimeError("SELECT secret FROM vault WHERE token='kst_leaked'")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/explode")
+    assert response.status_code == 500
+    assert response.json() == {"success": False, "message": "Server error", "data": None}
+    assert "vault" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_health_ready_metrics_and_docs(client: httpx.AsyncClient) -> None:
+    health = await client.get("/healthz")
+    assert health.json() == {"success": True, "message": "Alive", "data": {"status": "ok"}}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["data"] == {"database": "ok"}
+    metrics = await client.get("/metrics")
+    assert "keystead_requests_total" in metrics.text
+    schema = (await client.get("/openapi.json")).json()
+    assert {"/auth/login", "/account/api-tokens", "/v1/account"} <= set(schema["paths"])
+    docs = await client.get("/docs")
+    assert docs.status_code == 200
+    assert "/account/api-tokens/{token_id}" in docs.text
+    # Served whole by keystead: nothing for the browser to fetch from elsewhere.
+    assert "<script" not in docs.text
+    assert "//" not in docs.text.replace("http://testserver", "")

@@ -1,0 +1,134 @@
+"""The operator CLI against a real SQLite file: what an operator types and reads back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from keystead.cli import app
+from tests.conftest import TEST_SECRET
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KEYSTEAD_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KEYSTEAD_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("KEYSTEAD_PASSWORD_HASH_TIME_COST", "1")
+    monkeypatch.setenv("KEYSTEAD_PASSWORD_HASH_MEMORY_KIB", "8192")
+    return tmp_path
+
+
+def invoke(*args: str, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def create_account(email: str = "ops@example.com", accept: bool = True) -> dict[str, object]:
+    args = ["account", "create", "--email", email, "--password", "a long password", "--json"]
+    if accept:
+        args.insert(-1, "--accept-terms")
+    created: dict[str, object] = json.loads(invoke(*args))
+    return created
+
+
+def test_db_upgrade_and_current() -> None:
+    assert "up to date" in invoke("db", "upgrade")
+    assert invoke("db", "current").strip() == "0001"
+
+
+def test_token_create_list_revoke_with_json() -> None:
+    account = create_account()
+    assert account["terms_accepted_version"] == 1
+    created = json.loads(
+        invoke(
+            "token",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "deploy",
+            "-p",
+            "bots:read",
+            "-p",
+            "account:read",
+            "--json",
+        )
+    )
+    assert created["token"].startswith("kst_")
+    assert created["permissions"] == ["account:read", "bots:read"]
+
+    listed = json.loads(invoke("token", "list", "ops@example.com", "--json"))
+    assert [t["id"] for t in listed] == [created["id"]]
+    assert created["token"] not in json.dumps(listed)
+
+    table = invoke("token", "list", str(account["number"]))
+    assert created["id"] in table
+    assert "deploy" in table
+
+    revoked = json.loads(invoke("token", "revoke", created["id"], "--json"))
+    assert revoked["status"] == "revoked"
+    assert (
+        json.loads(invoke("token", "list", "ops@example.com", "--json"))[0]["status"] == "revoked"
+    )
+
+
+def test_token_create_prints_the_token_once_in_plain_mode() -> None:
+    create_account()
+    output = invoke(
+        "token", "create", "--email", "ops@example.com", "--name", "x", "-p", "bots:read"
+    )
+    assert "will not be shown again" in output
+    assert output.strip().splitlines()[-1].startswith("kst_")
+
+
+def test_token_create_refused_until_terms_are_accepted() -> None:
+    create_account(accept=False)
+    result = runner.invoke(
+        app, ["token", "create", "--email", "ops@example.com", "--name", "x", "-p", "bots:read"]
+    )
+    assert result.exit_code == 1
+    assert "API terms not accepted" in result.output
+
+
+def test_unknown_permission_and_unknown_account_are_clear_errors() -> None:
+    create_account()
+    bad = runner.invoke(
+        app, ["token", "create", "--email", "ops@example.com", "--name", "x", "-p", "root"]
+    )
+    assert bad.exit_code == 2
+    assert "root" in bad.output
+    missing = runner.invoke(app, ["token", "list", "ghost@example.com"])
+    assert missing.exit_code == 1
+    assert "Account not found" in missing.output
+
+
+def test_suspend_and_unsuspend() -> None:
+    create_account()
+    assert "suspended" in invoke("account", "suspend", "ops@example.com")
+    suspended = json.loads(invoke("account", "unsuspend", "ops@example.com", "--json"))
+    assert suspended["suspended"] is False
+
+
+def test_terms_publish_from_file_and_stdin(environment: Path) -> None:
+    terms_file = environment / "terms.md"
+    terms_file.write_text("# Terms v2\nBe nice.\n")
+    assert json.loads(invoke("terms", "publish", str(terms_file), "--json"))["version"] == 2
+    assert "version 3" in invoke("terms", "publish", "-", input="Terms v3")
+    empty = runner.invoke(app, ["terms", "publish", "-"], input="   ")
+    assert empty.exit_code == 1
+    assert "empty" in empty.output
+    missing = runner.invoke(app, ["terms", "publish", "nope.md"])
+    assert missing.exit_code == 2
+
+
+def test_demo_seed_is_idempotent() -> None:
+    first = json.loads(invoke("demo", "seed"))
+    second = json.loads(invoke("demo", "seed"))
+    assert first == second == {"email": "demo@keystead.dev", "password": "keystead-demo"}

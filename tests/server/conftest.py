@@ -1,0 +1,85 @@
+"""`keystead serve` as a real subprocess on a free port, with its logs captured to a file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import TEST_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    secrets: set[str] = field(default_factory=set)
+    """Every secret the tests saw; none of them may appear in the server's logs."""
+
+    def logs(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(workdir: Path, env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    log_path = workdir / f"server-{port}.log"
+    environment = {
+        **os.environ,
+        "KEYSTEAD_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'keystead.db'}",
+        "KEYSTEAD_SECRET_KEY": TEST_SECRET,
+        "KEYSTEAD_PASSWORD_HASH_TIME_COST": "1",
+        "KEYSTEAD_PASSWORD_HASH_MEMORY_KIB": "8192",
+        **(env or {}),
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "keystead", "serve", "--port", str(port)],
+            cwd=workdir,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", log_path, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"keystead serve exited early:\n{server.logs()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"keystead serve did not become healthy:\n{server.logs()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("server"))
+    yield running
+    stop_server(running)
