@@ -6,11 +6,11 @@ Account-key envelope (`/user/`): `{"error": [...], "result": ...}`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,7 +21,7 @@ from keystead.errors import KeysteadError, TooManyAttempts
 ACCOUNT_KEY_PREFIX = "/user/"
 SERVER_ERROR_MESSAGE = "Server error"
 
-logger = logging.getLogger("keystead.errors")
+logger = structlog.get_logger("keystead.errors")
 
 _HTTP_MESSAGES = {
     400: "Bad request",
@@ -129,7 +129,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 async def _server_error(request: Request, error: Exception) -> Response:
     # Logged by type only: the message of an unexpected error may quote a secret.
-    logger.error("unhandled error", extra={"error_type": type(error).__name__})
+    logger.error("unhandled error", path=request.url.path, error_type=type(error).__name__)
     return failure(request.url.path, 500, SERVER_ERROR_MESSAGE)
 
 

@@ -57,6 +57,12 @@ class SessionManager:
         secret = secrets.token_urlsafe(32)
         now = self._clock.now()
         async with self._db.transaction() as session:
+            # Sweep this account's expired sessions so the table does not grow forever.
+            await session.execute(
+                delete(WebSession).where(
+                    WebSession.account_id == account_id, WebSession.expires_at <= now
+                )
+            )
             session.add(
                 WebSession(
                     id_hash=self._id_hash(secret),

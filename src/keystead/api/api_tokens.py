@@ -24,7 +24,7 @@ router = APIRouter(prefix="/account/api-tokens", tags=["api tokens"])
 async def list_tokens(session: CurrentSession, runtime: AppRuntime) -> Response:
     # Show this instance's latest uses, not the ones still waiting to be written.
     await runtime.last_used.flush()
-    tokens = await runtime.tokens.list(session.account.id)
+    tokens = await runtime.tokens.for_account(session.account.id)
     now = runtime.tokens.now()
     return ok([token_view(token, now) for token in tokens], "Tokens retrieved")
 

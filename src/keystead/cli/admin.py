@@ -123,7 +123,7 @@ def token_list(account: AccountArg, json: JsonFlag = False) -> None:
     async def action(runtime: Runtime) -> list[dict[str, object]]:
         owner = await _account(runtime, account)
         now = runtime.tokens.now()
-        return [token_view(token, now) for token in await runtime.tokens.list(owner.id)]
+        return [token_view(token, now) for token in await runtime.tokens.for_account(owner.id)]
 
     views = run(action)
     if json:

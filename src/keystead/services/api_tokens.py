@@ -91,7 +91,7 @@ class ApiTokenService:
             )
         return expires_at
 
-    async def list(self, account_id: int) -> list[ApiToken]:
+    async def for_account(self, account_id: int) -> list[ApiToken]:
         statement = (
             select(ApiToken)
             .where(ApiToken.account_id == account_id, ApiToken.kind == TOKEN)

@@ -35,9 +35,9 @@ async def _run_async(url: str) -> None:
 
 
 def run_migrations_online() -> None:
-    url = context.config.attributes.get("database_url") or context.config.get_main_option(
-        "sqlalchemy.url"
-    )
+    url = context.config.attributes.get("database_url")
+    if not isinstance(url, str):
+        raise SystemExit("no database URL: run migrations through `keystead db upgrade`")
     asyncio.run(_run_async(url))
 
 
