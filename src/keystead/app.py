@@ -36,11 +36,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
-        flusher = asyncio.create_task(runtime.last_used.run())
+        await runtime.journal.start()
+        background = [
+            asyncio.create_task(runtime.journal.run()),
+            asyncio.create_task(runtime.last_used.run()),
+        ]
         try:
             yield
         finally:
-            await runtime.last_used.stop(flusher)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await runtime.last_used.flush()
             await runtime.close()
 
     app = FastAPI(

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     """Keys token hashes and session ids. Unset: generated once, kept beside the SQLite file."""
 
     public_url: str | None = None
-    """The origin wallet messages are bound to and cookies are scoped to."""
+    """The origin wallet messages are bound to; https here makes cookies Secure."""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     credential_cache_size: int = 100_000
     credential_cache_ttl_seconds: float = 60.0
     """Safety net only: invalidation events drop entries before a change is confirmed."""
+
+    invalidation_poll_seconds: float = 0.25
+    """How often each instance reads the invalidation journal (changes made elsewhere)."""
 
     last_used_flush_seconds: float = 5.0
 

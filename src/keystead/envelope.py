@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from keystead.errors import KeysteadError, TooManyAttempts
+from keystead.errors import KeysteadError, TooManyAttempts, describe_invalid
 
 ACCOUNT_KEY_PREFIX = "/user/"
 SERVER_ERROR_MESSAGE = "Server error"
@@ -99,12 +99,6 @@ def validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
     return details
 
 
-def validation_message(details: Sequence[Mapping[str, str]]) -> str:
-    shown = "; ".join(f"{item['field']}: {item['message']}" for item in details[:3])
-    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
-    return f"Invalid input: {shown}{more}"
-
-
 async def _keystead_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, KeysteadError)
     return response_for_error(request.url.path, error)
@@ -121,7 +115,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     details = validation_details(error.errors())
-    message = validation_message(details)
+    message = describe_invalid(details)
     if request.url.path.startswith(ACCOUNT_KEY_PREFIX):
         return JSONResponse({"error": [message], "result": None}, 422)
     return failure(request.url.path, 422, message, {"errors": details})

@@ -26,6 +26,11 @@ class ConfigurationError(Exception):
     """Settings that keystead cannot start with."""
 
 
+REDIS_NOT_YET = (
+    "KEYSTEAD_REDIS_URL is set, but this keystead runs in-process limits and events only; unset it"
+)
+
+
 class KeysteadError(Exception):
     status: ClassVar[int] = 500
     default_message: ClassVar[str] = "Server error"
@@ -80,8 +85,21 @@ class Conflict(KeysteadError):
 
 
 class InvalidInput(KeysteadError):
+    """Bad input, with the same message shape and `data.errors` as request validation."""
+
     status = 422
     default_message = "Invalid input"
+
+    def __init__(self, field: str, reason: str) -> None:
+        details = [{"field": field, "message": reason}]
+        super().__init__(describe_invalid(details), data={"errors": details})
+
+
+def describe_invalid(details: list[dict[str, str]]) -> str:
+    """`Invalid input: field: reason; …` — one wording for every 422."""
+    shown = "; ".join(f"{item['field']}: {item['message']}" for item in details[:3])
+    more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
+    return f"Invalid input: {shown}{more}"
 
 
 class TooManyAttempts(KeysteadError):

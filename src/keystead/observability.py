@@ -40,6 +40,39 @@ def _dumps(obj: Any, **_: Any) -> str:
     return orjson.dumps(obj, default=str).decode()
 
 
+class RedactingFormatter(logging.Formatter):
+    """For the standard-library loggers (uvicorn's tracebacks included): the same redaction."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return str(redact_value(super().format(record)))
+
+
+def server_log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, every line passed through the redacting formatter."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "redacting": {
+                "()": RedactingFormatter,
+                "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            }
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "redacting",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+        },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
+    }
+
+
 def configure_logging(level: str = "INFO") -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):

@@ -13,6 +13,7 @@ from keystead.access.sessions import SessionManager
 from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
 from keystead.events import EventBus, open_bus
+from keystead.events.journal import JournalPoller
 from keystead.jobs.last_used import LastUsedRecorder
 from keystead.limiter import Limiter, open_limiter
 from keystead.services.accounts import AccountService
@@ -31,6 +32,7 @@ class Runtime:
     rate_limiter: Limiter
     authenticator: Authenticator
     last_used: LastUsedRecorder
+    journal: JournalPoller
     sessions: SessionManager
     accounts: AccountService
     terms: TermsService
@@ -48,6 +50,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     bus = open_bus(settings)
     cache = CredentialCache(settings.credential_cache_size, settings.credential_cache_ttl_seconds)
     bus.subscribe(cache.invalidate)
+    journal = JournalPoller(db, clock, settings.invalidation_poll_seconds)
+    journal.subscribe(cache.invalidate)
     hasher = PasswordHasher(
         time_cost=settings.password_hash_time_cost,
         memory_cost=settings.password_hash_memory_kib,
@@ -68,6 +72,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             clock,
         ),
         last_used=LastUsedRecorder(db, clock, settings.last_used_flush_seconds),
+        journal=journal,
         sessions=SessionManager(
             db, secret, clock, timedelta(hours=settings.session_lifetime_hours)
         ),

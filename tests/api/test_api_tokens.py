@@ -192,3 +192,18 @@ async def test_another_accounts_token_is_404(client: httpx.AsyncClient) -> None:
     owned = (await owner.request("GET", "/account/api-tokens")).json()["data"]
     assert owned[0]["status"] == "active"
     assert owned[0]["name"] == "test token"
+
+
+async def test_service_level_input_errors_use_the_validation_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await sign_up(client)
+    response = await user.request(
+        "POST", "/account/api-tokens", json={"name": "   ", "permissions": ["bots:read"]}
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "success": False,
+        "message": "Invalid input: name: must not be empty",
+        "data": {"errors": [{"field": "name", "message": "must not be empty"}]},
+    }

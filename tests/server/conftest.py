@@ -29,6 +29,8 @@ class Server:
     url: str
     log_path: Path
     process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    workdir: Path
     secrets: set[str] = field(default_factory=set)
     """Every secret the tests saw; none of them may appear in the server's logs."""
 
@@ -55,7 +57,7 @@ def start_server(workdir: Path, env: dict[str, str] | None = None) -> Server:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = Server(f"http://127.0.0.1:{port}", log_path, process)
+    server = Server(f"http://127.0.0.1:{port}", log_path, process, environment, workdir)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -67,6 +69,19 @@ def start_server(workdir: Path, env: dict[str, str] | None = None) -> Server:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"keystead serve did not become healthy:\n{server.logs()}")
+
+
+def keystead_cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the operator CLI as its own process against the server's database."""
+    return subprocess.run(
+        [sys.executable, "-m", "keystead", *args],
+        cwd=server.workdir,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def stop_server(server: Server) -> None:

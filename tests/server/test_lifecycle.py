@@ -12,7 +12,7 @@ import httpx
 
 from keystead.access.sessions import SESSION_COOKIE
 from tests.factories import PASSWORD
-from tests.server.conftest import Server
+from tests.server.conftest import Server, keystead_cli
 
 
 def sign_in(http: httpx.Client, server: Server, email: str) -> str:
@@ -91,6 +91,37 @@ def sign_in_again(http: httpx.Client, server: Server, email: str) -> str:
     csrf: str = login.json()["data"]["csrf_token"]
     server.secrets.update({csrf, login.cookies[SESSION_COOKIE]})
     return csrf
+
+
+def test_operator_cli_revoke_and_suspend_hold_on_the_next_request(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        csrf = sign_in(http, server, "operator@example.com")
+        created = []
+        for name in ("revoked by operator", "kept"):
+            response = http.post(
+                "/account/api-tokens",
+                json={"name": name, "permissions": ["account:read"]},
+                headers={"X-CSRF-Token": csrf},
+            )
+            created.append(response.json()["data"])
+        server.secrets.update(token["token"] for token in created)
+    revoked, kept = ({"Authorization": f"Bearer {t['token']}"} for t in created)
+    with httpx.Client(base_url=server.url) as api:
+        # Both are in the server's credential cache now.
+        assert api.get("/v1/account", headers=revoked).status_code == 200
+        assert api.get("/v1/account", headers=kept).status_code == 200
+
+        result = keystead_cli(server, "token", "revoke", created[0]["id"], "--json")
+        assert result.returncode == 0, result.stderr
+        assert api.get("/v1/account", headers=revoked).status_code == 401
+        assert api.get("/v1/account", headers=kept).status_code == 200
+
+        result = keystead_cli(server, "account", "suspend", "operator@example.com")
+        assert result.returncode == 0, result.stderr
+        assert api.get("/v1/account", headers=kept).status_code == 401
+        result = keystead_cli(server, "account", "unsuspend", "operator@example.com")
+        assert result.returncode == 0, result.stderr
+        assert api.get("/v1/account", headers=kept).status_code == 200
 
 
 def test_secrets_in_odd_places_are_not_logged(server: Server) -> None:

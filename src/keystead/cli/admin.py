@@ -12,9 +12,9 @@ from rich.table import Table
 
 from keystead.access.permissions import Permission
 from keystead.api.schemas import account_view, token_view
-from keystead.cli.common import console, fail, print_json, run
+from keystead.cli.common import await_propagation, console, fail, print_json, run
 from keystead.clock import isoformat
-from keystead.errors import InvalidInput, NotFound
+from keystead.errors import NotFound
 from keystead.runtime import Runtime
 from keystead.store.models import Account
 
@@ -45,10 +45,6 @@ def account_create(
     """Create an account with a password."""
 
     async def action(runtime: Runtime) -> Account:
-        if "@" not in email:
-            raise InvalidInput("email: must be an email address")
-        if len(password) < 8:
-            raise InvalidInput("password: must be at least 8 characters")
         account = await runtime.accounts.register(email, password)
         if accept_terms:
             current = await runtime.terms.current()
@@ -63,7 +59,12 @@ def account_create(
 
 
 def _set_suspended(email_or_number: str, suspended: bool, json: bool) -> None:
-    account = run(lambda runtime: runtime.accounts.set_suspended(email_or_number, suspended))
+    async def action(runtime: Runtime) -> Account:
+        account = await runtime.accounts.set_suspended(email_or_number, suspended)
+        await await_propagation(runtime)
+        return account
+
+    account = run(action)
     if json:
         print_json({**account_view(account), "suspended": suspended})
     else:
@@ -154,6 +155,7 @@ def token_revoke(
 
     async def action(runtime: Runtime) -> dict[str, object]:
         token = await runtime.tokens.revoke(None, token_id)
+        await await_propagation(runtime)
         return token_view(token, runtime.tokens.now())
 
     view = run(action)

@@ -31,8 +31,8 @@ def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | Non
     """Migrate, build a runtime, run `action`, close. Domain errors exit 1 with their message."""
     try:
         settings = settings or Settings()
-        upgrade(settings.database_url)
         runtime = build_runtime(settings)
+        upgrade(settings.database_url)
     except ConfigurationError as error:
         fail(str(error), 2)
         raise  # unreachable; fail() exits
@@ -48,6 +48,15 @@ def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | Non
     except KeysteadError as error:
         fail(error.message)
         raise
+
+
+async def await_propagation(runtime: Runtime) -> None:
+    """Return only once running instances have read the invalidation journal.
+
+    Each instance polls it every `invalidation_poll_seconds`; waiting two periods
+    lets an operator trust that the change holds on the next request anywhere.
+    """
+    await asyncio.sleep(2 * runtime.settings.invalidation_poll_seconds + 0.05)
 
 
 def print_json(value: Any) -> None:

@@ -11,6 +11,7 @@ from keystead.app import create_app
 from keystead.cli.common import console, fail, run
 from keystead.config import Settings
 from keystead.errors import ConfigurationError
+from keystead.observability import server_log_config
 from keystead.services.demo import seed_demo
 
 
@@ -47,7 +48,7 @@ def serve(
         port=settings.port,
         access_log=False,
         server_header=False,
-        log_level="warning",
+        log_config=server_log_config("warning"),
     )
 
 

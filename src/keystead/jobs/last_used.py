@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime
 
 import structlog
@@ -51,10 +50,3 @@ class LastUsedRecorder:
                 await self.flush()
             except Exception as error:  # the loop must outlive a database hiccup
                 logger.warning("last_used flush failed", error_type=type(error).__name__)
-
-    async def stop(self, task: asyncio.Task[None]) -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(Exception):
-            await self.flush()

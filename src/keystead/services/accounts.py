@@ -5,12 +5,20 @@ from __future__ import annotations
 from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from keystead.access import tokens
 from keystead.clock import Clock
-from keystead.errors import Conflict, InvalidCredentials, NotFound, TooManyAttempts
+from keystead.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+)
+from keystead.events import journal
 from keystead.events.base import AccountChanged, EventBus
 from keystead.limiter import Limiter
 from keystead.store.db import Database
@@ -22,6 +30,22 @@ MAX_PASSWORD_LENGTH = 256
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def valid_email(email: str) -> str:
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput("email", str(error)) from error
+    return normalise_email(email)
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "password",
+            f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
+        )
 
 
 class AccountService:
@@ -44,7 +68,8 @@ class AccountService:
         self._dummy_hash = hasher.hash(tokens.new_id())
 
     async def register(self, email: str, password: str) -> Account:
-        email = normalise_email(email)
+        email = valid_email(email)
+        check_password(password)
         password_hash = await to_thread.run_sync(self._hasher.hash, password)
         account = Account(
             number=tokens.new_id(),
@@ -108,10 +133,12 @@ class AccountService:
                 account.suspended_at = self._clock.now()
             elif not suspended:
                 account.suspended_at = None
+            journal.record(session, AccountChanged(account.id), self._clock.now())
         await self._bus.publish(AccountChanged(account.id))
         return account
 
     async def set_password(self, account_id: int, password: str) -> None:
+        check_password(password)
         password_hash = await to_thread.run_sync(self._hasher.hash, password)
         async with self._db.transaction() as session:
             account = await session.get(Account, account_id)

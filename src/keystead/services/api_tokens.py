@@ -12,6 +12,7 @@ from keystead.access import tokens
 from keystead.access.permissions import normalise
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound
+from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
 from keystead.services.terms import require_accepted
 from keystead.store.db import Database
@@ -53,9 +54,9 @@ class TokenChanges:
 def clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("name: must not be empty")
+        raise InvalidInput("name", "must not be empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"name: must be at most {MAX_NAME_LENGTH} characters")
+        raise InvalidInput("name", f"must be at most {MAX_NAME_LENGTH} characters")
     return name
 
 
@@ -63,7 +64,7 @@ def clean_permissions(permissions: list[str]) -> list[str]:
     try:
         return normalise(permissions)
     except ValueError as error:
-        raise InvalidInput(f"permissions: {error}") from error
+        raise InvalidInput("permissions", str(error)) from error
 
 
 class ApiTokenService:
@@ -81,13 +82,13 @@ class ApiTokenService:
 
     def _check_expiry(self, expires_at: datetime, now: datetime) -> datetime:
         if expires_at <= now:
-            raise InvalidInput("expires_at: must be in the future")
+            raise InvalidInput("expires_at", "must be in the future")
         latest = now + self.policy.max_lifetime
         if expires_at > latest:
             days = self.policy.max_lifetime.days
             raise InvalidInput(
-                f"expires_at: must be at most {days} days ahead (no later than "
-                f"{latest.date().isoformat()})"
+                "expires_at",
+                f"must be at most {days} days ahead (no later than {latest.date().isoformat()})",
             )
         return expires_at
 
@@ -147,7 +148,10 @@ class ApiTokenService:
             if changes.permissions is not None:
                 token.permissions = clean_permissions(changes.permissions)
             if changes.expires_at is not None:
+                if status_of(token, now) == TokenStatus.EXPIRED:
+                    await self._check_capacity(session, account_id, now)
                 token.expires_at = self._check_expiry(changes.expires_at, now)
+            journal.record(session, CredentialChanged(token.token_hash), now)
         await self._bus.publish(CredentialChanged(token.token_hash))
         return token
 
@@ -167,6 +171,7 @@ class ApiTokenService:
                 token = await self._owned(session, account_id, token_id)
             if token.revoked_at is None:
                 token.revoked_at = self.now()
+                journal.record(session, CredentialChanged(token.token_hash), token.revoked_at)
         await self._bus.publish(CredentialChanged(token.token_hash))
         return token
 

@@ -39,7 +39,7 @@ class TermsService:
         """A new version; every account must accept it before managing tokens again."""
         text = text.strip()
         if not text:
-            raise InvalidInput("The terms text is empty")
+            raise InvalidInput("text", "the terms text is empty")
         async with self._db.transaction() as session:
             latest = await session.scalar(select(func.max(TermsVersion.version)))
             terms = TermsVersion(

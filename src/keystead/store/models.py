@@ -88,3 +88,15 @@ class WebSession(Base):
     )
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CredentialEvent(Base):
+    """The invalidation journal: every instance and process polls it, so a revoke made
+    anywhere (another instance, the operator CLI) reaches every credential cache."""
+
+    __tablename__ = "credential_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    account_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)

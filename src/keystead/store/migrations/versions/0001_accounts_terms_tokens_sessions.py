@@ -1,4 +1,4 @@
-"""Accounts, API terms (with the default version 1), tokens, web sessions.
+"""Accounts, API terms (with the default version 1), tokens, web sessions, the journal.
 
 Revision ID: 0001
 Revises:
@@ -76,6 +76,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_sessions_account_id", "web_sessions", ["account_id"])
     op.create_index("ix_web_sessions_expires_at", "web_sessions", ["expires_at"])
+    op.create_table(
+        "credential_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=True),
+        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_credential_events_created_at", "credential_events", ["created_at"])
 
     op.bulk_insert(
         terms,
@@ -90,6 +99,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("credential_events")
     op.drop_table("web_sessions")
     op.drop_table("api_tokens")
     op.drop_table("terms_versions")
