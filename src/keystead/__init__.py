@@ -2,7 +2,6 @@
 
 from keystead.app import create_app
 from keystead.config import Settings
-
-__version__ = "0.1.0"
+from keystead.version import __version__
 
 __all__ = ["Settings", "__version__", "create_app"]

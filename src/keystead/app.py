@@ -16,6 +16,7 @@ from keystead.config import Settings
 from keystead.envelope import install_error_handlers
 from keystead.observability import Metrics, RequestLog, configure_logging
 from keystead.runtime import Runtime, build_runtime
+from keystead.version import __version__
 
 DESCRIPTION = (
     "keystead guards an API with accounts, API terms, scoped expiring bearer tokens, "
@@ -52,7 +53,7 @@ def create_app(
 
     app = FastAPI(
         title="keystead",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,
