@@ -50,3 +50,23 @@ async def test_an_id_committed_late_is_still_delivered(settings: Settings) -> No
         assert delivered == [CredentialChanged("third"), CredentialChanged("first")]
     finally:
         await runtime.close()
+
+
+async def test_events_after_a_full_prune_are_still_delivered(settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    delivered: list[Event] = []
+    poller = JournalPoller(runtime.db, runtime.clock, 0.01)
+    poller.subscribe(delivered.append)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    try:
+        await poller.start()
+        async with runtime.db.transaction() as session:
+            record(session, CredentialChanged("old"), long_ago)
+        await poller.poll_once()
+        await poller.prune()  # a quiet hour: the journal is now empty
+        async with runtime.db.transaction() as session:
+            record(session, CredentialChanged("new"), datetime.now(UTC))
+        await poller.poll_once()
+        assert delivered == [CredentialChanged("old"), CredentialChanged("new")]
+    finally:
+        await runtime.close()
