@@ -96,7 +96,7 @@ class CredentialEvent(Base):
 
     __tablename__ = "credential_events"
     # Ids must never be reused after pruning, or pollers would skip new events.
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str | None] = mapped_column(String(64))
