@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from keystead.store import trading  # noqa: F401 - registers the trading tables
 from keystead.store.models import Base
 
 target_metadata = Base.metadata
