@@ -18,7 +18,15 @@ from keystead.jobs.last_used import LastUsedRecorder
 from keystead.limiter import Limiter, open_limiter
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
+from keystead.services.bots import Backends, BotService
+from keystead.services.broker_connections import BrokerConnectionService
+from keystead.services.execution import NoExecutionBackend
+from keystead.services.orders import OrderService
+from keystead.services.paper import PaperBackend
+from keystead.services.positions import PositionService
+from keystead.services.reports import ReportService
 from keystead.services.terms import TermsService
+from keystead.services.variables import VariableService
 from keystead.store.db import Database
 
 
@@ -37,6 +45,12 @@ class Runtime:
     accounts: AccountService
     terms: TermsService
     tokens: ApiTokenService
+    bots: BotService
+    positions: PositionService
+    orders: OrderService
+    variables: VariableService
+    reports: ReportService
+    brokers: BrokerConnectionService
 
     async def close(self) -> None:
         await self.bus.close()
@@ -56,6 +70,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         time_cost=settings.password_hash_time_cost,
         memory_cost=settings.password_hash_memory_kib,
     )
+    backends = Backends(paper=PaperBackend(), live=NoExecutionBackend())
     return Runtime(
         settings=settings,
         clock=clock,
@@ -97,4 +112,10 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                 max_active_per_account=settings.max_active_tokens_per_account,
             ),
         ),
+        bots=BotService(db, clock, backends),
+        positions=PositionService(db, clock, backends),
+        orders=OrderService(db),
+        variables=VariableService(db, clock),
+        reports=ReportService(db, clock),
+        brokers=BrokerConnectionService(db),
     )

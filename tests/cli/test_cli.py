@@ -40,7 +40,7 @@ def create_account(email: str = "ops@example.com", accept: bool = True) -> dict[
 
 def test_db_upgrade_and_current() -> None:
     assert "up to date" in invoke("db", "upgrade")
-    assert invoke("db", "current").strip() == "0001"
+    assert invoke("db", "current").strip() == "0002"
 
 
 def test_token_create_list_revoke_with_json() -> None:

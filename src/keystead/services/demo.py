@@ -1,10 +1,12 @@
-"""The demo account: idempotent, so `keystead demo seed` can run any number of times."""
+"""The demo account and its trading data: idempotent, so `keystead demo seed` can run
+any number of times."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from keystead.runtime import Runtime
+from keystead.services.demo_trading import has_trading_data, seed_trading
 
 DEMO_EMAIL = "demo@keystead.dev"
 DEMO_PASSWORD = "keystead-demo"
@@ -28,6 +30,9 @@ async def seed_demo(
         await runtime.accounts.set_password(account.id, password)
     terms = await runtime.terms.current()
     await runtime.terms.accept(account.id, terms.version)
+    async with runtime.db.transaction() as session:
+        if not await has_trading_data(session, account.id):
+            await seed_trading(session, account.id, email, runtime.clock.now())
     return DemoCredentials(
         email=account.email or email, password=password, account_number=account.number
     )

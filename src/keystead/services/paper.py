@@ -67,12 +67,10 @@ def design_spread(bot: Bot, day: date, rng: random.Random) -> Spread:
     dte = int(entry.get("target_days_to_expiration") or 7)
     expiration = _next_weekday(day + timedelta(days=dte))
     step = 5.0 if underlying > 1000 else 1.0
-    width = float(
-        entry.get("put_spread_target_width_points") or _round_to(underlying * 0.006, step)
-    )
-    width = max(step, _round_to(width, step))
-    distance = underlying * volatility * math.sqrt(max(dte, 1) / 365) * rng.uniform(0.9, 1.3)
     kind = "CALL" if bot.type in CALL_TYPES else "PUT"
+    asked = entry.get(f"{kind.lower()}_spread_target_width_points")
+    width = max(step, _round_to(float(asked or underlying * 0.006), step))
+    distance = underlying * volatility * math.sqrt(max(dte, 1) / 365) * rng.uniform(0.9, 1.3)
     short = _round_to(underlying + distance if kind == "CALL" else underlying - distance, step)
     long = short + width if kind == "CALL" else short - width
     credit = max(0.05, _round_to(width * (0.08 + 0.5 * volatility) * rng.uniform(0.85, 1.15), 0.05))
@@ -261,7 +259,7 @@ def exit_price(position: Position) -> float:
     """Where a paper position closes: mostly for a profit, sometimes for a loss."""
     rng = _rng(position.number + ":exit")
     credit = position.entry_price
-    width = abs(position.legs[0]["strike_price"] - position.legs[1]["strike_price"])
+    width = abs(float(position.legs[0]["strike_price"]) - float(position.legs[1]["strike_price"]))
     if rng.random() < WIN_PROBABILITY:
         return max(0.0, _round_to(credit * rng.uniform(0.05, 0.5), 0.05))
     return min(width, _round_to(credit * rng.uniform(1.4, 3.2), 0.05))

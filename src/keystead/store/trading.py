@@ -30,6 +30,8 @@ class BrokerConnection(Base):
     number: Mapped[str] = mapped_column(String(10), unique=True)
     account_id: Mapped[int] = mapped_column(owned_by_account(), index=True)
     name: Mapped[str | None] = mapped_column(String(100))
+    account_number: Mapped[str] = mapped_column(String(40))
+    """The account's number at the broker (not a keystead account number)."""
     broker: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(16))
     net_liquidation_value: Mapped[float] = mapped_column(Float)

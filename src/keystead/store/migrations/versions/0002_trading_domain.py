@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("number", sa.String(length=10), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=True),
+        sa.Column("account_number", sa.String(length=40), nullable=False),
         sa.Column("broker", sa.String(length=50), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("net_liquidation_value", sa.Float(), nullable=False),

@@ -1,0 +1,31 @@
+"""/v1/broker_connections: list and one connection."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from keystead.access.authorize import requires
+from keystead.access.permissions import Permission
+from keystead.api import v1_views
+from keystead.api.collection import collection
+from keystead.api.deps import get_runtime, principal_of
+from keystead.envelope import ok
+
+router = APIRouter(prefix="/v1/broker_connections", tags=["v1 broker connections"])
+
+
+@collection(router, "GET", "")
+@requires(Permission.BROKER_CONNECTIONS_READ)
+async def list_broker_connections(request: Request) -> Response:
+    brokers = await get_runtime(request).brokers.for_account(principal_of(request).account_id)
+    return ok(
+        [v1_views.broker_connection(item) for item in brokers], "Broker connections retrieved"
+    )
+
+
+@router.get("/{number}")
+@requires(Permission.BROKER_CONNECTIONS_READ)
+async def get_broker_connection(request: Request, number: str) -> Response:
+    broker = await get_runtime(request).brokers.get(principal_of(request).account_id, number)
+    return ok(v1_views.broker_connection(broker), "Broker connection retrieved")

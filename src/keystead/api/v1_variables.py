@@ -1,0 +1,48 @@
+"""/v1/bots/variables: list, one variable, rename or set a free-text value."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from keystead.access.authorize import requires
+from keystead.access.permissions import Permission
+from keystead.api import v1_views
+from keystead.api.collection import collection
+from keystead.api.deps import get_runtime, principal_of
+from keystead.envelope import ok
+from keystead.services.variables import VariableChanges
+
+router = APIRouter(prefix="/v1/bots/variables", tags=["v1 variables"])
+
+
+class VariableUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=100)
+    value: str | None = Field(default=None, max_length=500)
+
+
+@collection(router, "GET", "")
+@requires(Permission.VARIABLES_READ)
+async def list_variables(request: Request) -> Response:
+    variables = await get_runtime(request).variables.for_account(principal_of(request).account_id)
+    return ok([v1_views.variable(item) for item in variables], "Variables retrieved")
+
+
+@router.get("/{number}")
+@requires(Permission.VARIABLES_READ)
+async def get_variable(request: Request, number: str) -> Response:
+    variable = await get_runtime(request).variables.get(principal_of(request).account_id, number)
+    return ok(v1_views.variable(variable), "Variable retrieved")
+
+
+@router.put("/{number}")
+@requires(Permission.VARIABLES_WRITE)
+async def update_variable(request: Request, number: str, body: VariableUpdateIn) -> Response:
+    changes = VariableChanges(name=body.name or None, value=body.value)
+    variable = await get_runtime(request).variables.update(
+        principal_of(request).account_id, number, changes
+    )
+    return ok(v1_views.variable(variable), "Variable updated")

@@ -1,0 +1,239 @@
+"""Bots: list, get, modify, enable, disable (with Disable on Close), and the
+bot-level position actions that go through an execution backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keystead.clock import Clock
+from keystead.errors import Conflict, InvalidInput, NotFound
+from keystead.services.bot_settings import EntryCondition, ExitCondition, validated
+from keystead.services.execution import ExecutionBackend
+from keystead.store.db import Database
+from keystead.store.trading import Bot, BrokerConnection, Position, Variable
+
+ENABLED = "Enabled"
+DISABLED = "Disabled"
+DISABLE_ON_CLOSE = "Disable on Close"
+STATUSES = (ENABLED, DISABLED, DISABLE_ON_CLOSE)
+MAX_NAME_LENGTH = 100
+MAX_NOTES_LENGTH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class BotDetails:
+    """A bot with what its wire shape needs: its broker connection and variables."""
+
+    bot: Bot
+    broker: BrokerConnection
+    variables: dict[str, Variable] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BotChanges:
+    name: str | None = None
+    notes: str | None = None
+    entry_condition: dict[str, Any] | None = None
+    exit_condition: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    """Paper bots trade on `paper`; live bots on the operator's `live` engine."""
+
+    paper: ExecutionBackend
+    live: ExecutionBackend
+
+    def for_bot(self, bot: Bot) -> ExecutionBackend:
+        return self.paper if bot.is_paper else self.live
+
+
+async def owned_bot(session: AsyncSession, account_id: int, number: str) -> Bot:
+    bot = (
+        await session.execute(
+            select(Bot).where(Bot.number == number.upper(), Bot.account_id == account_id)
+        )
+    ).scalar_one_or_none()
+    if bot is None:
+        raise NotFound("Bot")
+    return bot
+
+
+async def open_position_count(session: AsyncSession, bot_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Position)
+        .where(Position.bot_id == bot_id, Position.status == "OPEN")
+    )
+    return int(count or 0)
+
+
+async def settle_after_close(session: AsyncSession, bot: Bot, now: datetime) -> None:
+    """Disable on Close: when the bot's last open position has closed, it is Disabled."""
+    bot.last_active_at = now
+    if bot.status == DISABLE_ON_CLOSE and await open_position_count(session, bot.id) == 0:
+        bot.status = DISABLED
+        bot.disabled_at = now
+
+
+def _condition_variable_numbers(bot: Bot) -> set[str]:
+    numbers: set[str] = set()
+    for condition in (bot.entry_condition, bot.exit_condition, *bot.adjustments):
+        numbers.update(item["number"] for item in condition.get("variables", []))
+    return numbers
+
+
+async def load_details(
+    session: AsyncSession, bots: list[Bot], with_variables: bool
+) -> list[BotDetails]:
+    brokers = {
+        broker.id: broker
+        for broker in (
+            await session.execute(
+                select(BrokerConnection).where(
+                    BrokerConnection.id.in_({bot.broker_connection_id for bot in bots})
+                )
+            )
+        ).scalars()
+    }
+    variables: dict[str, Variable] = {}
+    if with_variables and bots:
+        wanted = set().union(*(_condition_variable_numbers(bot) for bot in bots))
+        rows = await session.execute(
+            select(Variable).where(
+                (Variable.bot_id.in_([bot.id for bot in bots])) | (Variable.number.in_(wanted))
+            )
+        )
+        variables = {variable.number: variable for variable in rows.scalars()}
+    return [BotDetails(bot, brokers[bot.broker_connection_id], variables) for bot in bots]
+
+
+def clean_text(value: str, field_name: str, limit: int, *, allow_empty: bool) -> str:
+    value = value.strip()
+    if not value and not allow_empty:
+        raise InvalidInput(field_name, "must not be empty")
+    if len(value) > limit:
+        raise InvalidInput(field_name, f"must be at most {limit} characters")
+    return value
+
+
+class BotService:
+    def __init__(self, db: Database, clock: Clock, backends: Backends) -> None:
+        self._db = db
+        self._clock = clock
+        self._backends = backends
+
+    async def for_account(
+        self, account_id: int, statuses: list[str] | None, include_details: bool
+    ) -> list[BotDetails]:
+        statement = select(Bot).where(Bot.account_id == account_id).order_by(Bot.name, Bot.number)
+        if statuses:
+            statement = statement.where(Bot.status.in_(statuses))
+        async with self._db.read() as session:
+            bots = list((await session.execute(statement)).scalars())
+            return await load_details(session, bots, include_details)
+
+    async def get(self, account_id: int, number: str, include_details: bool) -> BotDetails:
+        async with self._db.read() as session:
+            bot = await owned_bot(session, account_id, number)
+            [details] = await load_details(session, [bot], include_details)
+        return details
+
+    async def enable(self, account_id: int, number: str) -> BotDetails:
+        async with self._db.transaction() as session:
+            bot = await owned_bot(session, account_id, number)
+            bot.status = ENABLED
+            bot.disabled_at = None
+            [details] = await load_details(session, [bot], True)
+        return details
+
+    async def disable(self, account_id: int, number: str) -> BotDetails:
+        """Disabled at once, or Disable on Close while positions are still open."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            bot = await owned_bot(session, account_id, number)
+            if await open_position_count(session, bot.id):
+                bot.status = DISABLE_ON_CLOSE
+            elif bot.status != DISABLED:
+                bot.status = DISABLED
+                bot.disabled_at = now
+            [details] = await load_details(session, [bot], True)
+        return details
+
+    async def modify(self, account_id: int, number: str, changes: BotChanges) -> BotDetails:
+        """Rename, annotate or change settings; settings are merged, then validated whole."""
+        async with self._db.transaction() as session:
+            bot = await owned_bot(session, account_id, number)
+            if changes.name is not None:
+                bot.name = clean_text(changes.name, "name", MAX_NAME_LENGTH, allow_empty=False)
+            if changes.notes is not None:
+                bot.notes = clean_text(changes.notes, "notes", MAX_NOTES_LENGTH, allow_empty=True)
+            if changes.entry_condition is not None:
+                merged = {**bot.entry_condition, **changes.entry_condition}
+                entry = validated(EntryCondition, merged, "entry_condition")
+                bot.entry_condition = entry.model_dump(mode="json")
+            if changes.exit_condition is not None:
+                merged = {**bot.exit_condition, **changes.exit_condition}
+                exit_ = validated(ExitCondition, merged, "exit_condition")
+                bot.exit_condition = exit_.model_dump(mode="json")
+            [details] = await load_details(session, [bot], True)
+        return details
+
+    async def open_position(self, account_id: int, number: str) -> tuple[Position, BotDetails]:
+        """Open a position now through the bot's execution backend."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            bot = await owned_bot(session, account_id, number)
+            if bot.status != ENABLED:
+                raise Conflict(f"Bot is {bot.status}; enable it before opening a position")
+            broker = await session.get(BrokerConnection, bot.broker_connection_id)
+            assert broker is not None
+            opened = await self._backends.for_bot(bot).open_position(
+                bot, broker.net_liquidation_value, now
+            )
+            session.add(opened.position)
+            await session.flush()
+            opened.order.position_id = opened.position.id
+            session.add(opened.order)
+            bot.last_active_at = now
+            [details] = await load_details(session, [bot], False)
+        return opened.position, details
+
+    async def close_positions(self, account_id: int, number: str) -> BotDetails:
+        """Close every open position of the bot through its execution backend."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            bot = await owned_bot(session, account_id, number)
+            positions = (
+                await session.execute(
+                    select(Position).where(Position.bot_id == bot.id, Position.status == "OPEN")
+                )
+            ).scalars()
+            for position in positions:
+                await close_one(session, self._backends.for_bot(bot), position, bot, now)
+            await settle_after_close(session, bot, now)
+            [details] = await load_details(session, [bot], True)
+        return details
+
+
+async def close_one(
+    session: AsyncSession,
+    backend: ExecutionBackend,
+    position: Position,
+    bot: Bot,
+    now: datetime,
+) -> None:
+    """Close one position, store its closing order, credit the broker balance."""
+    order = await backend.close_position(position, bot, now)
+    order.position_id = position.id
+    session.add(order)
+    broker = await session.get(BrokerConnection, bot.broker_connection_id)
+    if broker is not None and position.profit_dollars is not None:
+        broker.net_liquidation_value = round(
+            broker.net_liquidation_value + position.profit_dollars, 2
+        )
