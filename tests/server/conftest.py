@@ -38,7 +38,7 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(workdir: Path, env: dict[str, str] | None = None) -> Server:
+def start_server(workdir: Path, env: dict[str, str] | None = None, *args: str) -> Server:
     port = free_port()
     log_path = workdir / f"server-{port}.log"
     environment = {
@@ -51,7 +51,7 @@ def start_server(workdir: Path, env: dict[str, str] | None = None) -> Server:
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "keystead", "serve", "--port", str(port)],
+            [sys.executable, "-m", "keystead", "serve", "--port", str(port), *args],
             cwd=workdir,
             env=environment,
             stdout=log,

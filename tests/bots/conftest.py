@@ -1,0 +1,57 @@
+"""The bots API against the demo data: a seeded account and a token with every permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from keystead.access.permissions import ALL_PERMISSIONS
+from keystead.config import Settings
+from keystead.runtime import Runtime
+from keystead.services.demo import seed_demo
+from tests.conftest import FAST_HASHING, TEST_SECRET
+from tests.factories import bearer
+
+
+@pytest.fixture
+def settings(database_path: Path) -> Settings:
+    # These tests make many requests; the limit itself is tested in tests/access.
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{database_path}",
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        rate_limit="100000/minute",
+        **FAST_HASHING,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class Demo:
+    client: httpx.AsyncClient
+    headers: dict[str, str]
+    account_id: int
+
+    async def get(self, path: str, **params: object) -> httpx.Response:
+        return await self.client.get(path, headers=self.headers, params=params)
+
+    async def data(self, path: str, **params: object) -> object:
+        response = await self.get(path, **params)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+
+async def demo_token(runtime: Runtime, permissions: list[str]) -> tuple[int, str]:
+    credentials = await seed_demo(runtime)
+    account = await runtime.accounts.find(credentials.email)
+    assert account is not None
+    _, plain = await runtime.tokens.create(account.id, "tests", permissions)
+    return account.id, plain
+
+
+@pytest.fixture
+async def demo(client: httpx.AsyncClient, runtime: Runtime) -> Demo:
+    account_id, plain = await demo_token(runtime, sorted(ALL_PERMISSIONS))
+    return Demo(client, bearer(plain), account_id)
