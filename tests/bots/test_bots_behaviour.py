@@ -1,0 +1,220 @@
+"""What users of the bots API rely on beyond shapes: filters, pages, the Disable on
+Close rule, execution backends, validated settings, both slash forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.bots.conftest import Demo
+
+
+async def bots_by_name(demo: Demo) -> dict[str, dict[str, Any]]:
+    bots = await demo.data("/v1/bots")
+    assert isinstance(bots, list)
+    return {bot["name"]: bot for bot in bots}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/bots",
+        "/v1/bots/positions",
+        "/v1/bots/orders",
+        "/v1/bots/reports",
+        "/v1/bots/variables",
+        "/v1/broker_connections",
+    ],
+)
+async def test_collections_answer_with_and_without_the_slash(demo: Demo, path: str) -> None:
+    bare = await demo.get(path)
+    slashed = await demo.get(path + "/")
+    assert bare.status_code == slashed.status_code == 200
+    assert bare.json() == slashed.json()
+    assert isinstance(bare.json()["data"], list)
+
+
+async def test_status_filter_and_include_details_spellings(demo: Demo) -> None:
+    response = await demo.client.get(
+        "/v1/bots",
+        params=[("statuses[]", "Disabled"), ("statuses[]", "Disable on Close")],
+        headers=demo.headers,
+    )
+    assert {bot["status"] for bot in response.json()["data"]} == {"Disabled", "Disable on Close"}
+    for spelling in ("true", "True", "1"):
+        bots = await demo.data("/v1/bots", include_details=spelling)
+        assert isinstance(bots, list)
+        assert all("entry_condition" in bot for bot in bots)
+    bad = await demo.get("/v1/bots", include_details="maybe")
+    assert bad.status_code == 422
+    assert bad.json()["message"].startswith("Invalid input: include_details")
+    unknown = await demo.client.get(
+        "/v1/bots", params={"statuses[]": "Paused"}, headers=demo.headers
+    )
+    assert unknown.status_code == 422
+
+
+async def test_positions_are_paged_newest_first_and_filtered(demo: Demo) -> None:
+    first = await demo.data("/v1/bots/positions")
+    second = await demo.data("/v1/bots/positions", page=2)
+    assert isinstance(first, list)
+    assert isinstance(second, list)
+    assert len(first) == 100
+    entered = [p["entered_at"] for p in first + second]
+    assert entered == sorted(entered, reverse=True)
+    assert not {p["number"] for p in first} & {p["number"] for p in second}
+
+    closed = await demo.data("/v1/bots/positions", status="CLOSE")
+    assert isinstance(closed, list)
+    assert {p["status"] for p in closed} == {"CLOSED"}
+    opened = await demo.data("/v1/bots/positions", status="OPEN")
+    assert isinstance(opened, list)
+    assert opened
+    assert {p["status"] for p in opened} == {"OPEN"}
+
+    day = first[50]["entered_at"][:10]
+    same_day = await demo.data("/v1/bots/positions", from_date=day, to_date=day)
+    assert isinstance(same_day, list)
+    assert same_day
+    assert {p["entered_at"][:10] for p in same_day} == {day}
+    bot = first[0]["bot"]["number"]
+    mine = await demo.data("/v1/bots/positions", bot=bot)
+    assert isinstance(mine, list)
+    assert {p["bot"]["number"] for p in mine} == {bot}
+    backwards = await demo.get("/v1/bots/positions", from_date="2026-02-01", to_date="2026-01-01")
+    assert backwards.status_code == 422
+
+
+async def test_disable_on_close_becomes_disabled_when_the_last_position_closes(
+    demo: Demo,
+) -> None:
+    weekly = (await bots_by_name(demo))["SPX Weekly Put Spread"]
+    put = demo.client.put
+    disabled = await put(f"/v1/bots/{weekly['number']}/disable", headers=demo.headers)
+    assert disabled.json()["data"]["status"] == "Disable on Close"
+    assert disabled.json()["data"]["can_enable"] is True
+    assert disabled.json()["data"]["can_disable"] is False
+    opened = await demo.data("/v1/bots/positions", bot=weekly["number"], status="OPEN")
+    assert isinstance(opened, list)
+    assert len(opened) == 1
+    closed = await put(f"/v1/bots/positions/{opened[0]['number']}/close", headers=demo.headers)
+    assert closed.status_code == 200
+    assert closed.json()["data"]["status"] == "CLOSED"
+    assert isinstance(closed.json()["data"]["profit_dollars"], float)
+    bot = await demo.data(f"/v1/bots/{weekly['number']}")
+    assert isinstance(bot, dict)
+    assert bot["status"] == "Disabled"
+    assert bot["disabled_at"] is not None
+    again = await put(f"/v1/bots/positions/{opened[0]['number']}/close", headers=demo.headers)
+    assert again.status_code == 409
+
+
+async def test_disable_without_open_positions_is_disabled_at_once(demo: Demo) -> None:
+    rut = (await bots_by_name(demo))["RUT Put Spread"]
+    response = await demo.client.put(f"/v1/bots/{rut['number']}/disable", headers=demo.headers)
+    assert response.json()["data"]["status"] == "Disabled"
+
+
+async def test_live_bots_need_an_execution_backend(demo: Demo) -> None:
+    bots = await bots_by_name(demo)
+    live = bots["RUT Put Spread"]
+    assert live["is_paper"] is False
+    for method, path in (("POST", "open"), ("PUT", "open_position")):
+        response = await demo.client.request(
+            method, f"/v1/bots/{live['number']}/{path}", headers=demo.headers
+        )
+        assert response.status_code == 409
+        assert response.json() == {
+            "success": False,
+            "message": "No execution backend configured",
+            "data": None,
+        }
+    disabled = bots["QQQ Call Spread"]
+    refused = await demo.client.post(f"/v1/bots/{disabled['number']}/open", headers=demo.headers)
+    assert refused.status_code == 409
+    assert "enable it" in refused.json()["message"]
+
+
+async def test_paper_positions_open_and_close_deterministically(demo: Demo) -> None:
+    paper = (await bots_by_name(demo))["SPX 0DTE Put Spread"]
+    opened = await demo.client.put(
+        f"/v1/bots/{paper['number']}/open_position", headers=demo.headers
+    )
+    assert opened.status_code == 200
+    position = opened.json()["data"]
+    assert position["status"] == "OPEN"
+    assert position["entry_price"] > 0
+    assert len(position["legs"]) == 2
+    closed = await demo.client.put(
+        f"/v1/bots/{paper['number']}/close_position", headers=demo.headers
+    )
+    assert closed.status_code == 200
+    after = await demo.data(f"/v1/bots/positions/{position['number']}")
+    assert isinstance(after, dict)
+    assert after["status"] == "CLOSED"
+    expected = position["entry_value"] - after["exit_value"] - after["broker_fee"]
+    assert after["profit_dollars"] == pytest.approx(expected, abs=0.01)
+
+
+async def test_settings_are_validated_and_merged(demo: Demo) -> None:
+    bot = next(iter((await bots_by_name(demo)).values()))
+    path = f"/v1/bots/{bot['number']}"
+    before = await demo.data(path, include_details="true")
+    assert isinstance(before, dict)
+    bad = await demo.client.put(
+        path, json={"entry_condition": {"frequency": "Hourly"}}, headers=demo.headers
+    )
+    assert bad.status_code == 422
+    assert bad.json()["data"]["errors"][0]["field"] == "entry_condition.frequency"
+    wrong_type = await demo.client.put(
+        path, json={"entry_condition": {"maximum_entries_per_day": "2"}}, headers=demo.headers
+    )
+    assert wrong_type.status_code == 422
+    unknown = await demo.client.put(
+        path, json={"entry_condition": {"surprise": 1}}, headers=demo.headers
+    )
+    assert unknown.status_code == 422
+    good = await demo.client.put(
+        path,
+        json={"name": "Renamed", "entry_condition": {"maximum_entries_per_day": 2}},
+        headers=demo.headers,
+    )
+    assert good.status_code == 200
+    data = good.json()["data"]
+    assert data["name"] == "Renamed"
+    assert data["entry_condition"]["maximum_entries_per_day"] == 2
+    # Fields not sent keep their values: the change is merged, not a replacement.
+    before_settings = before["entry_condition"]
+    for name, value in before_settings.items():
+        if name != "maximum_entries_per_day":
+            assert data["entry_condition"][name] == value, name
+
+
+async def test_only_free_text_variables_take_a_value(demo: Demo) -> None:
+    variables = await demo.data("/v1/bots/variables")
+    assert isinstance(variables, list)
+    tied = next(v for v in variables if v["bot"] is not None)
+    response = await demo.client.put(
+        f"/v1/bots/variables/{tied['number']}", json={"value": "7"}, headers=demo.headers
+    )
+    assert response.status_code == 409
+    renamed = await demo.client.put(
+        f"/v1/bots/variables/{tied['number']}", json={"name": "Open count"}, headers=demo.headers
+    )
+    assert renamed.json()["data"]["name"] == "Open count"
+
+
+async def test_unknown_numbers_are_404_with_the_thing_named(demo: Demo) -> None:
+    for path, thing in (
+        ("/v1/bots/NOSUCHBOT0", "Bot"),
+        ("/v1/bots/positions/NOSUCHPOS0", "Position"),
+        ("/v1/bots/orders/NOSUCHORD0", "Order"),
+        ("/v1/bots/reports/NOSUCHREP0", "Report"),
+        ("/v1/bots/variables/NOSUCHVAR0", "Variable"),
+        ("/v1/broker_connections/NOSUCHBRK0", "Broker connection"),
+        ("/v1/bots/NOSUCHBOT0/performance", "Bot"),
+    ):
+        response = await demo.get(path)
+        assert response.status_code == 404
+        assert response.json()["message"] == f"{thing} not found"
