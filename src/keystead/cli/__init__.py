@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from keystead.cli import admin, db, demo, serve
+from keystead.cli import admin, bots, db, demo, serve
 
 app = typer.Typer(
     name="keystead",
@@ -17,6 +17,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(admin.accounts, name="account")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.terms, name="terms")
+app.add_typer(bots.app, name="bots")
 app.add_typer(demo.app, name="demo")
 
 

@@ -26,7 +26,10 @@ class Settings(BaseModel):
 
 
 class VariableCondition(Settings):
-    """A variable a condition tests: which one, and how it is compared."""
+    """A variable a condition tests: which one, and how it is compared. The other
+    fields the API shows with it (name, value, …) are the variable's own and ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     number: str
     condition: VariableComparison | None = None

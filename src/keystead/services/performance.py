@@ -381,24 +381,37 @@ def _max_drawdown(path: _Path) -> tuple[float, float]:
     return dollars, percent
 
 
+def _scaled(values: Sequence[float]) -> tuple[float, list[float]]:
+    """The largest magnitude in ``values`` and the values divided by it.
+
+    Statistics are taken on values within [-1, 1], where squaring cannot overflow even for
+    the returns of a nearly empty account, and scaled back where they are not scale-free.
+    """
+    scale = max((abs(value) for value in values), default=0.0) or 1.0
+    return scale, [value / scale for value in values]
+
+
 def _annualized_volatility(returns: Sequence[float]) -> float:
     if not returns:
         return 0.0
-    return _saturate(statistics.pstdev(returns) * math.sqrt(TRADING_DAYS_PER_YEAR) * 100)
+    scale, unit = _scaled(returns)
+    return _saturate(scale * statistics.pstdev(unit) * math.sqrt(TRADING_DAYS_PER_YEAR) * 100)
 
 
 def _sharpe(returns: Sequence[float]) -> float:
     if len(returns) < 2:
         return 0.0
-    annual_mean = statistics.fmean(returns) * math.sqrt(TRADING_DAYS_PER_YEAR)
-    return _ratio(annual_mean, statistics.pstdev(returns))
+    unit = _scaled(returns)[1]
+    annual_mean = statistics.fmean(unit) * math.sqrt(TRADING_DAYS_PER_YEAR)
+    return _ratio(annual_mean, statistics.pstdev(unit))
 
 
 def _sortino(returns: Sequence[float]) -> float:
     if len(returns) < 2:
         return 0.0
-    downside = math.sqrt(statistics.fmean(min(r, 0.0) ** 2 for r in returns))
-    annual_mean = statistics.fmean(returns) * math.sqrt(TRADING_DAYS_PER_YEAR)
+    unit = _scaled(returns)[1]
+    downside = math.sqrt(statistics.fmean(min(r, 0.0) ** 2 for r in unit))
+    annual_mean = statistics.fmean(unit) * math.sqrt(TRADING_DAYS_PER_YEAR)
     return _ratio(annual_mean, downside)
 
 
@@ -413,12 +426,13 @@ def _cagr(starting: float, ending: float, calendar_days: int) -> float:
 
 
 def _correlation(strategy: Sequence[float], underlying: Sequence[float]) -> float:
-    if len(strategy) < 2 or not statistics.pvariance(strategy):
+    if len(strategy) < 2:
         return 0.0
-    if not statistics.pvariance(underlying):
+    unit_strategy, unit_underlying = _scaled(strategy)[1], _scaled(underlying)[1]
+    if not statistics.pvariance(unit_strategy) or not statistics.pvariance(unit_underlying):
         return 0.0
     try:
-        return max(-1.0, min(1.0, statistics.correlation(strategy, underlying)))
+        return max(-1.0, min(1.0, statistics.correlation(unit_strategy, unit_underlying)))
     except statistics.StatisticsError:
         return 0.0
 
@@ -426,7 +440,13 @@ def _correlation(strategy: Sequence[float], underlying: Sequence[float]) -> floa
 def _beta(strategy: Sequence[float], underlying: Sequence[float]) -> float:
     if len(strategy) < 2:
         return 0.0
-    return _ratio(statistics.covariance(strategy, underlying), statistics.variance(underlying))
+    strategy_scale, unit_strategy = _scaled(strategy)
+    underlying_scale, unit_underlying = _scaled(underlying)
+    covariance = statistics.covariance(unit_strategy, unit_underlying)
+    unit_beta = _ratio(covariance, statistics.variance(unit_underlying))
+    if not unit_beta:
+        return 0.0
+    return _saturate(unit_beta * strategy_scale / underlying_scale)
 
 
 def _performance(path: _Path, calendar_days: int) -> dict[str, Any]:
