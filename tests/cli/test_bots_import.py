@@ -15,6 +15,7 @@ from keystead.cli import app
 from keystead.config import Settings
 from keystead.runtime import build_runtime
 from keystead.services.demo import seed_demo
+from keystead.services.paging import Listing
 from tests.cli.test_cli import environment  # noqa: F401 - the CLI's environment fixture
 
 runner = CliRunner()
@@ -30,8 +31,8 @@ def export_demo() -> dict[str, Any]:
             account = await runtime.accounts.find(credentials.email)
             assert account is not None
             bots = await runtime.bots.for_account(account.id, None, True)
-            positions = await runtime.positions.for_account(account.id, page=1)
-            orders = await runtime.orders.for_account(account.id, page=1)
+            positions = await runtime.positions.for_account(account.id, Listing())
+            orders = await runtime.orders.for_account(account.id, Listing())
             brokers = await runtime.brokers.for_account(account.id)
             return {
                 "broker_connections": [v1_views.broker_connection(b) for b in brokers],

@@ -6,8 +6,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from keystead.errors import InvalidInput
+from keystead.services.paging import Listing
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
@@ -21,7 +23,30 @@ IncludeDetails = Annotated[
 ]
 FromDate = Annotated[date | None, Query(description="YYYY-MM-DD, inclusive.")]
 ToDate = Annotated[date | None, Query(description="YYYY-MM-DD, inclusive.")]
-Page = Annotated[int, Query(ge=1, description="Page number; 100 items a page.")]
+
+
+class ListingQuery(BaseModel):
+    """The filters of the position and order listings, as query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bot: str | None = Field(default=None, description="A bot's number.")
+    status: str | None = Field(default=None, description="OPEN/CLOSED, or an order status.")
+    from_date: date | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
+    to_date: date | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
+    page: int = Field(default=1, ge=1, description="Page number; 100 items a page.")
+
+    def listing(self, bot_number: str | None = None) -> Listing:
+        return Listing(
+            bot_number=bot_number or self.bot,
+            status=self.status,
+            from_date=self.from_date,
+            to_date=self.to_date,
+            page=self.page,
+        )
+
+
+Filters = Annotated[ListingQuery, Query()]
 
 
 def flag(value: str | None, name: str) -> bool:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 
 from keystead.errors import NotFound
 from keystead.services.bots import owned_bot
-from keystead.services.paging import PAGE_SIZE, offset, window
+from keystead.services.paging import Columns, Listing, page_of, status_filter
 from keystead.store.db import Database
 from keystead.store.trading import Bot, Order
+
+STATUSES = ("WORKING", "FILLED", "CANCELED", "EXPIRED", "REJECTED")
+COLUMNS = Columns(Order.bot_id, Order.status, Order.submitted_at, Order.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,37 +26,23 @@ class OrderService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def for_account(
-        self,
-        account_id: int,
-        *,
-        bot_number: str | None = None,
-        status: str | None = None,
-        from_date: date | None = None,
-        to_date: date | None = None,
-        page: int = 1,
-    ) -> list[OrderDetails]:
+    async def for_account(self, account_id: int, listing: Listing) -> list[OrderDetails]:
         """Orders submitted in the window, newest first, 100 a page."""
-        span = window(from_date, to_date)
-        statement = (
-            select(Order, Bot)
-            .join(Bot, Bot.id == Order.bot_id)
-            .where(Order.account_id == account_id)
-        )
+        status = status_filter(listing.status, STATUSES, {})
         async with self._db.read() as session:
-            if bot_number:
-                bot = await owned_bot(session, account_id, bot_number)
-                statement = statement.where(Order.bot_id == bot.id)
-            if status:
-                statement = statement.where(Order.status == status.strip().upper())
-            if span.start:
-                statement = statement.where(Order.submitted_at >= span.start)
-            if span.end:
-                statement = statement.where(Order.submitted_at < span.end)
-            statement = (
-                statement.order_by(Order.submitted_at.desc(), Order.id.desc())
-                .offset(offset(page))
-                .limit(PAGE_SIZE)
+            bot_id = (
+                (await owned_bot(session, account_id, listing.bot_number)).id
+                if listing.bot_number
+                else None
+            )
+            statement = page_of(
+                select(Order, Bot)
+                .join(Bot, Bot.id == Order.bot_id)
+                .where(Order.account_id == account_id),
+                COLUMNS,
+                listing,
+                bot_id=bot_id,
+                status=status,
             )
             rows = (await session.execute(statement)).all()
         return [OrderDetails(order, bot) for order, bot in rows]

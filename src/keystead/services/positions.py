@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
 from keystead.services.bots import Backends, close_one, owned_bot, settle_after_close
-from keystead.services.paging import PAGE_SIZE, offset, window
+from keystead.services.paging import Columns, Listing, page_of, status_filter
 from keystead.store.db import Database
 from keystead.store.trading import Bot, BrokerConnection, Position
 
@@ -26,12 +25,7 @@ class PositionDetails:
     broker: BrokerConnection
 
 
-def normalise_status(status: str | None) -> str | None:
-    """`CLOSE` is accepted for `CLOSED`, as clients send both."""
-    if status is None:
-        return None
-    upper = status.strip().upper()
-    return CLOSED if upper == "CLOSE" else upper
+COLUMNS = Columns(Position.bot_id, Position.status, Position.entered_at, Position.id)
 
 
 async def _details(session: AsyncSession, positions: list[Position]) -> list[PositionDetails]:
@@ -61,33 +55,21 @@ class PositionService:
         self._clock = clock
         self._backends = backends
 
-    async def for_account(
-        self,
-        account_id: int,
-        *,
-        bot_number: str | None = None,
-        status: str | None = None,
-        from_date: date | None = None,
-        to_date: date | None = None,
-        page: int = 1,
-    ) -> list[PositionDetails]:
+    async def for_account(self, account_id: int, listing: Listing) -> list[PositionDetails]:
         """Positions entered in the window, newest first, 100 a page."""
-        span = window(from_date, to_date)
-        statement = select(Position).where(Position.account_id == account_id)
+        status = status_filter(listing.status, (OPEN, CLOSED), {"CLOSE": CLOSED})
         async with self._db.read() as session:
-            if bot_number:
-                bot = await owned_bot(session, account_id, bot_number)
-                statement = statement.where(Position.bot_id == bot.id)
-            if status := normalise_status(status):
-                statement = statement.where(Position.status == status)
-            if span.start:
-                statement = statement.where(Position.entered_at >= span.start)
-            if span.end:
-                statement = statement.where(Position.entered_at < span.end)
-            statement = (
-                statement.order_by(Position.entered_at.desc(), Position.id.desc())
-                .offset(offset(page))
-                .limit(PAGE_SIZE)
+            bot_id = (
+                (await owned_bot(session, account_id, listing.bot_number)).id
+                if listing.bot_number
+                else None
+            )
+            statement = page_of(
+                select(Position).where(Position.account_id == account_id),
+                COLUMNS,
+                listing,
+                bot_id=bot_id,
+                status=status,
             )
             positions = list((await session.execute(statement)).scalars())
             return await _details(session, positions)
