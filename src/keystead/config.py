@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from keystead.access.permissions import ALL_PERMISSIONS, normalise
 from keystead.errors import ConfigurationError
 
 SECRET_FILE_NAME = "keystead.secret"
@@ -59,6 +60,18 @@ class Settings(BaseSettings):
     session_lifetime_hours: int = 24 * 14
     """Absolute lifetime of a cookie session after login."""
 
+    wallet_session_hours: int = 24
+    """Lifetime of a wallet session (the signature used as the credential)."""
+
+    wallet_challenge_minutes: int = 10
+    """How long a Sign-In with Ethereum challenge (its nonce) can be used."""
+
+    wallet_chain_ids: list[int] = [1]
+    """Chain ids a wallet message may name (JSON list in the environment)."""
+
+    account_key_permissions: list[str] = Field(default_factory=lambda: sorted(ALL_PERMISSIONS))
+    """What the account API key may do on `/v1` (JSON list; default: everything)."""
+
     credential_cache_size: int = 100_000
     credential_cache_ttl_seconds: float = 60.0
     """Safety net only: invalidation events drop entries before a change is confirmed."""
@@ -79,6 +92,16 @@ class Settings(BaseSettings):
         if not (1 <= len(value) <= 16 and value.isascii() and value.isalnum()):
             raise ValueError("token prefix must be 1 to 16 ASCII letters or digits")
         return value
+
+    @field_validator("account_key_permissions")
+    @classmethod
+    def _known_permissions(cls, value: list[str]) -> list[str]:
+        return normalise(value)
+
+    @property
+    def wallet_domain(self) -> str:
+        """The host (and port) wallet messages must name: that of the public URL."""
+        return urlsplit(self.effective_public_url).netloc
 
     @property
     def is_sqlite(self) -> bool:

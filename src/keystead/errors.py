@@ -4,6 +4,7 @@
     ├── NotAuthenticated        401 "Not authenticated"
     ├── Unauthorized            401 "Unauthorized"            (/user/*, wallet session)
     ├── InvalidCredentials      401 "Invalid email or password"
+    ├── WalletSignInFailed      401 "Wallet sign-in failed: <reason>"
     ├── InvalidPermissions      403 "Invalid token permissions"
     ├── TermsNotAccepted        403 "API terms not accepted"
     ├── CsrfRejected            403 "CSRF token missing or invalid"
@@ -11,6 +12,7 @@
     ├── Conflict                409 (message given)
     ├── InvalidInput            422 (message given, field details in data)
     ├── TooManyAttempts         429 "Too Many Attempts."      (+ Retry-After)
+    │   └── RegenerationCooldown 429 "Error generating API key, regenen timeout: 1h"
     └── ServiceUnavailable      503 (message given)
 
 Services raise only these; `envelope.py` is the one place that turns them into
@@ -109,6 +111,20 @@ class TooManyAttempts(KeysteadError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = max(1, retry_after)
+
+
+class RegenerationCooldown(TooManyAttempts):
+    """The account API key was generated less than an hour ago."""
+
+    default_message = "Error generating API key, regenen timeout: 1h"
+
+
+class WalletSignInFailed(KeysteadError):
+    status = 401
+    default_message = "Wallet sign-in failed"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Wallet sign-in failed: {reason}")
 
 
 class ServiceUnavailable(KeysteadError):

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 
 from keystead.access.authenticate import Authenticator
 from keystead.access.cache import CredentialCache
+from keystead.access.sealing import Sealer
 from keystead.access.sessions import SessionManager
 from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
@@ -16,6 +17,7 @@ from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
 from keystead.jobs.last_used import LastUsedRecorder
 from keystead.limiter import Limiter, open_limiter
+from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
 from keystead.services.bots import Backends, BotService
@@ -27,6 +29,7 @@ from keystead.services.positions import PositionService
 from keystead.services.reports import ReportService
 from keystead.services.terms import TermsService
 from keystead.services.variables import VariableService
+from keystead.services.wallet_login import WalletLoginService, WalletPolicy
 from keystead.store.db import Database
 
 
@@ -51,6 +54,8 @@ class Runtime:
     variables: VariableService
     reports: ReportService
     brokers: BrokerConnectionService
+    wallet: WalletLoginService
+    account_keys: AccountKeyService
 
     async def close(self) -> None:
         await self.bus.close()
@@ -71,6 +76,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         memory_cost=settings.password_hash_memory_kib,
     )
     backends = Backends(paper=PaperBackend(), live=NoExecutionBackend())
+    sessions = SessionManager(db, secret, clock, timedelta(hours=settings.session_lifetime_hours))
     return Runtime(
         settings=settings,
         clock=clock,
@@ -88,9 +94,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
         last_used=LastUsedRecorder(db, clock, settings.last_used_flush_seconds),
         journal=journal,
-        sessions=SessionManager(
-            db, secret, clock, timedelta(hours=settings.session_lifetime_hours)
-        ),
+        sessions=sessions,
         accounts=AccountService(
             db,
             clock,
@@ -118,4 +122,24 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         variables=VariableService(db, clock),
         reports=ReportService(db, clock),
         brokers=BrokerConnectionService(db),
+        wallet=WalletLoginService(
+            db,
+            clock,
+            sessions,
+            WalletPolicy(
+                domain=settings.wallet_domain,
+                uri=settings.effective_public_url,
+                chain_ids=tuple(settings.wallet_chain_ids),
+                challenge_lifetime=timedelta(minutes=settings.wallet_challenge_minutes),
+                session_lifetime=timedelta(hours=settings.wallet_session_hours),
+            ),
+        ),
+        account_keys=AccountKeyService(
+            db,
+            clock,
+            bus,
+            secret,
+            Sealer(secret),
+            KeyPolicy(settings.token_prefix, list(settings.account_key_permissions)),
+        ),
     )

@@ -23,6 +23,9 @@ from keystead.store.models import Account, WebSession
 SESSION_COOKIE = "keystead_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PASSWORD = "password"
+WALLET = "wallet"
+ANY_KIND = frozenset({PASSWORD, WALLET})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +56,17 @@ class SessionManager:
             self.csrf_token(secret).encode(), presented.encode()
         )
 
-    async def start(self, account_id: int) -> StartedSession:
-        secret = secrets.token_urlsafe(32)
+    async def start(
+        self,
+        account_id: int,
+        *,
+        kind: str = PASSWORD,
+        secret: str | None = None,
+        lifetime: timedelta | None = None,
+    ) -> StartedSession:
+        """A new session. Wallet sessions bring their own secret: the signature."""
+        secret = secret or secrets.token_urlsafe(32)
+        lifetime = lifetime or self._lifetime
         now = self._clock.now()
         async with self._db.transaction() as session:
             # Sweep this account's expired sessions so the table does not grow forever.
@@ -67,20 +79,22 @@ class SessionManager:
                 WebSession(
                     id_hash=self._id_hash(secret),
                     account_id=account_id,
+                    kind=kind,
                     created_at=now,
-                    expires_at=now + self._lifetime,
+                    expires_at=now + lifetime,
                 )
             )
-        return StartedSession(secret, self.csrf_token(secret), int(self._lifetime.total_seconds()))
+        return StartedSession(secret, self.csrf_token(secret), int(lifetime.total_seconds()))
 
-    async def account_for(self, secret: str) -> Account | None:
-        """The live, unsuspended account behind a session secret, or None."""
+    async def account_for(self, secret: str, kinds: frozenset[str] = ANY_KIND) -> Account | None:
+        """The live, unsuspended account behind a session secret of one of `kinds`, or None."""
         statement = (
             select(Account)
             .join(WebSession, WebSession.account_id == Account.id)
             .where(
                 WebSession.id_hash == self._id_hash(secret),
                 WebSession.expires_at > self._clock.now(),
+                WebSession.kind.in_(kinds),
                 Account.suspended_at.is_(None),
             )
         )

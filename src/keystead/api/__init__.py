@@ -15,6 +15,7 @@ from keystead.api import (
     auth,
     docs,
     health,
+    user_api,
     v1_account,
     v1_bots,
     v1_broker_connections,
@@ -22,6 +23,7 @@ from keystead.api import (
     v1_positions,
     v1_reports,
     v1_variables,
+    wallet,
 )
 
 
@@ -29,6 +31,10 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(health.router)  # /healthz /readyz /metrics
     app.include_router(docs.router)  # /docs (the OpenAPI schema rendered, no CDN)
     app.include_router(auth.router)  # /auth/register /auth/login /auth/logout
+    app.include_router(
+        wallet.router
+    )  # /auth/wallet/challenge /auth/wallet/login /auth/wallet/logout
+    app.include_router(user_api.router)  # /user/api[/generate|/disable] (account-key envelope)
     app.include_router(account.router)  # /account /account/api-terms
     app.include_router(api_tokens.router)  # /account/api-tokens[/{id}[/extend]]
     # Guarded by the access path: bearer token, permission, rate limit.

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from keystead.access.authenticate import bearer_value
 from keystead.access.principal import Principal
-from keystead.access.sessions import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE
-from keystead.errors import CsrfRejected, NotAuthenticated
+from keystead.access.sessions import ANY_KIND, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, WALLET
+from keystead.errors import CsrfRejected, KeysteadError, NotAuthenticated, Unauthorized
 from keystead.runtime import Runtime
+from keystead.services.wallet_login import session_secret
 from keystead.store.models import Account
 
 
@@ -28,20 +30,48 @@ class SessionContext:
     secret: str
 
 
-async def current_session(request: Request, runtime: AppRuntime) -> SessionContext:
-    """The signed-in account; state-changing requests must also carry the CSRF header."""
-    secret = request.cookies.get(SESSION_COOKIE)
-    account = await runtime.sessions.account_for(secret) if secret else None
+async def _session(
+    request: Request,
+    runtime: Runtime,
+    kinds: frozenset[str],
+    missing: type[KeysteadError],
+    bearer_allowed: bool,
+) -> SessionContext:
+    """A session from the cookie (writes need the CSRF header) or, for wallet sessions,
+    from `Authorization: Bearer <signature>` (no cookie, so no CSRF to forge)."""
+    signature = bearer_value(request.headers.get("authorization")) if bearer_allowed else None
+    secret = session_secret(signature) if signature else request.cookies.get(SESSION_COOKIE)
+    account = await runtime.sessions.account_for(secret, kinds) if secret else None
     if account is None or secret is None:
-        raise NotAuthenticated
-    if request.method not in SAFE_METHODS and not runtime.sessions.csrf_matches(
-        secret, request.headers.get(CSRF_HEADER)
+        raise missing
+    if (
+        signature is None
+        and request.method not in SAFE_METHODS
+        and not runtime.sessions.csrf_matches(secret, request.headers.get(CSRF_HEADER))
     ):
         raise CsrfRejected
     return SessionContext(account, secret)
 
 
+async def current_session(request: Request, runtime: AppRuntime) -> SessionContext:
+    """The signed-in account (email or wallet sign-in), from the session cookie."""
+    return await _session(request, runtime, ANY_KIND, NotAuthenticated, bearer_allowed=False)
+
+
+async def wallet_session(request: Request, runtime: AppRuntime) -> SessionContext:
+    """A wallet session, as `/user/*` requires: 401 `Unauthorized` otherwise."""
+    return await _session(request, runtime, frozenset({WALLET}), Unauthorized, bearer_allowed=True)
+
+
+async def wallet_session_for_logout(request: Request, runtime: AppRuntime) -> SessionContext:
+    return await _session(
+        request, runtime, frozenset({WALLET}), NotAuthenticated, bearer_allowed=True
+    )
+
+
 CurrentSession = Annotated[SessionContext, Depends(current_session)]
+WalletSession = Annotated[SessionContext, Depends(wallet_session)]
+WalletLogoutSession = Annotated[SessionContext, Depends(wallet_session_for_logout)]
 
 
 def client_address(request: Request) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
@@ -37,7 +37,7 @@ class VariableService:
         self._db = db
         self._clock = clock
 
-    def _statement(self, account_id: int):  # type: ignore[no-untyped-def]
+    def _statement(self, account_id: int) -> Select[Variable, str | None]:
         return (
             select(Variable, Bot.number)
             .outerjoin(Bot, Bot.id == Variable.bot_id)

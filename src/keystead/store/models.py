@@ -47,6 +47,8 @@ class Account(Base):
     suspended_at: Mapped[datetime | None]
     terms_accepted_version: Mapped[int | None]
     terms_accepted_at: Mapped[datetime | None]
+    account_key_generated_at: Mapped[datetime | None]
+    """When the account API key was last generated: the 1-per-hour rule reads it."""
     created_at: Mapped[datetime]
 
 
@@ -71,6 +73,8 @@ class ApiToken(Base):
     permissions: Mapped[list[str]] = mapped_column(JSON)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     preview: Mapped[str] = mapped_column(String(32))
+    encrypted_secret: Mapped[str | None] = mapped_column(Text)
+    """Account keys only: the key sealed with AES-GCM, so its owner can see it again."""
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -86,6 +90,8 @@ class WebSession(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
+    kind: Mapped[str] = mapped_column(String(16), default="password", server_default="password")
+    """`password` (email sign-in) or `wallet` (the signature is the session secret)."""
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
@@ -102,3 +108,16 @@ class CredentialEvent(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64))
     account_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WalletNonce(Base):
+    """A Sign-In with Ethereum challenge: single use, expiring, bound to its exact text."""
+
+    __tablename__ = "wallet_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42))
+    message_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

@@ -1,0 +1,78 @@
+"""/auth/wallet: Sign-In with Ethereum challenge, login, logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from keystead.access.sessions import SESSION_COOKIE
+from keystead.api.deps import AppRuntime, WalletLogoutSession
+from keystead.clock import isoformat
+from keystead.envelope import ok
+from keystead.services.wallet_login import session_secret
+
+router = APIRouter(prefix="/auth/wallet", tags=["wallet"])
+
+
+class ChallengeOut(BaseModel):
+    message: str
+    nonce: str
+    expires_at: str
+
+
+class WalletLoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=2000)
+    signature: str = Field(min_length=1, max_length=200)
+
+
+class WalletLoginOut(BaseModel):
+    address: str
+    expires_at: str
+
+
+@router.get("/challenge")
+async def challenge(
+    runtime: AppRuntime,
+    address: Annotated[str, Query(max_length=64, description="0x-prefixed Ethereum address.")],
+) -> Response:
+    issued = await runtime.wallet.challenge(address)
+    return ok(
+        {
+            "message": issued.message,
+            "nonce": issued.nonce,
+            "expires_at": isoformat(issued.expires_at),
+        },
+        "Challenge issued",
+    )
+
+
+@router.post("/login")
+async def login(body: WalletLoginIn, runtime: AppRuntime) -> Response:
+    """Verify the signed challenge. The signature is then the session credential:
+    send it as `Authorization: Bearer <signature>` (a cookie is set for web pages too)."""
+    account, expires_at = await runtime.wallet.login(body.message, body.signature)
+    response = ok(
+        {"address": account.wallet_address, "expires_at": isoformat(expires_at)}, "Signed in"
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_secret(body.signature),
+        max_age=runtime.settings.wallet_session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.cookies_secure,
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(session: WalletLogoutSession, runtime: AppRuntime) -> Response:
+    await runtime.wallet.logout(session.secret)
+    response = ok(None, "Signed out")
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    return response
