@@ -17,10 +17,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The JavaScript clients the suite runs against a live server (npm registry, at install time).
+NODE_CLIENTS := tests/node/node_modules/.installed
+
+$(NODE_CLIENTS): tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund --silent
+	touch $@
+
 run: $(VENV)/.installed
 	$(BIN)/keystead serve --demo
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(NODE_CLIENTS)
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest
 

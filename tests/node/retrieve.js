@@ -1,0 +1,23 @@
+// The "Retrieve API Key" snippet from the account-key documentation, unchanged but
+// for where BASE_URL and the signature come from.
+const fetch = require('node-fetch');
+
+const BASE_URL = process.env.KEYSTEAD_BASE_URL;
+const signature = process.env.WALLET_SIGNATURE;
+
+const retrieveAPIKey = async () => {
+  try {
+    const response = await fetch(`${BASE_URL}user/api`, {
+      headers: {
+        'Authorization': `Bearer ${signature}`
+      }
+    });
+    const data = await response.json();
+
+    console.log(data.result);
+  } catch (error) {
+    console.error('Error fetching API key:', error);
+  }
+};
+
+retrieveAPIKey();
