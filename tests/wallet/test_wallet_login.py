@@ -200,3 +200,21 @@ async def test_user_api_needs_a_wallet_session(client: httpx.AsyncClient) -> Non
     email_user = await sign_up(client)
     response = await email_user.request("GET", "/user/api")
     assert response.json() == UNAUTHORIZED
+
+
+async def test_the_wallet_session_cookie_works_for_pages(client: httpx.AsyncClient) -> None:
+    account = Account.create()
+    message = await challenge(client, account.address)
+    login = await client.post(
+        "/auth/wallet/login", json={"message": message, "signature": sign(account, message)}
+    )
+    assert login.status_code == 200
+    # The cookie alone (no bearer) signs the browser in, as an email session does.
+    me = await client.get("/account")
+    assert me.status_code == 200
+    assert me.json()["data"]["wallet_address"] == account.address
+    assert (await client.get("/user/api")).json() == {"error": [], "result": {"apiKey": None}}
+    # Writes from a cookie session need the CSRF header.
+    refused = await client.put("/user/api/generate")
+    assert refused.status_code == 403
+    client.cookies.clear()
