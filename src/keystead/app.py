@@ -41,6 +41,7 @@ def create_app(
         background = [
             asyncio.create_task(runtime.journal.run()),
             asyncio.create_task(runtime.last_used.run()),
+            asyncio.create_task(runtime.jobs.run()),
         ]
         try:
             yield

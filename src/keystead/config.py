@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
 
+    smtp_url: SecretStr | None = None
+    """`smtp://user:password@host:port` (STARTTLS when offered), `smtps://…` (TLS).
+    Unset: mail stays in the outbox and is logged; `keystead mail outbox` lists it."""
+
+    mail_from: str = "keystead <no-reply@keystead.invalid>"
+
+    reminder_days: list[int] = [30, 7, 1]
+    """Days before a token's expiry at which its owner is reminded (JSON list)."""
+
+    jobs_interval_seconds: float = 60.0
+    """How often each instance looks for due reminders and mail to send."""
+
     log_level: str = "INFO"
 
     @field_validator("token_prefix")
@@ -92,6 +104,13 @@ class Settings(BaseSettings):
         if not (1 <= len(value) <= 16 and value.isascii() and value.isalnum()):
             raise ValueError("token prefix must be 1 to 16 ASCII letters or digits")
         return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        if not value or any(day < 1 for day in value):
+            raise ValueError("reminder days must be a non-empty list of whole days, each 1 or more")
+        return sorted(set(value), reverse=True)
 
     @field_validator("account_key_permissions")
     @classmethod

@@ -16,7 +16,10 @@ from keystead.config import Settings
 from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
 from keystead.jobs.last_used import LastUsedRecorder
+from keystead.jobs.reminders import ReminderJob
+from keystead.jobs.runner import Jobs
 from keystead.limiter import Limiter, open_limiter
+from keystead.mail.smtp import Delivery, SmtpSender, SmtpServer
 from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
@@ -31,6 +34,9 @@ from keystead.services.terms import TermsService
 from keystead.services.variables import VariableService
 from keystead.services.wallet_login import WalletLoginService, WalletPolicy
 from keystead.store.db import Database
+
+API_PAGE = "/api"
+"""The web page where owners manage (and extend) their tokens; reminders link to it."""
 
 
 @dataclass
@@ -56,6 +62,7 @@ class Runtime:
     brokers: BrokerConnectionService
     wallet: WalletLoginService
     account_keys: AccountKeyService
+    jobs: Jobs
 
     async def close(self) -> None:
         await self.bus.close()
@@ -77,6 +84,10 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
     backends = Backends(paper=PaperBackend(), live=NoExecutionBackend())
     sessions = SessionManager(db, secret, clock, timedelta(hours=settings.session_lifetime_hours))
+    sender = None
+    if settings.smtp_url is not None:
+        server = SmtpServer.from_url(settings.smtp_url.get_secret_value())
+        sender = SmtpSender(server, settings.mail_from)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -141,5 +152,12 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             secret,
             Sealer(secret),
             KeyPolicy(settings.token_prefix, list(settings.account_key_permissions)),
+        ),
+        jobs=Jobs(
+            ReminderJob(
+                db, clock, list(settings.reminder_days), settings.effective_public_url + API_PAGE
+            ),
+            Delivery(db, clock, sender),
+            settings.jobs_interval_seconds,
         ),
     )

@@ -135,3 +135,37 @@ def test_demo_seed_is_idempotent() -> None:
     first = json.loads(invoke("demo", "seed"))
     second = json.loads(invoke("demo", "seed"))
     assert first == second == {"email": "demo@keystead.dev", "password": "keystead-demo"}
+
+
+def test_without_smtp_mail_stays_in_the_outbox_and_is_listed() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    create_account()
+    soon = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
+    created = json.loads(
+        invoke(
+            "token",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "cron job",
+            "-p",
+            "bots:read",
+            "--expires-at",
+            soon,
+            "--json",
+        )
+    )
+    report = json.loads(invoke("jobs", "run-once", "--json"))
+    assert report == {"reminders_queued": 1, "mail_sent": 0, "mail_failed": 0}
+    assert json.loads(invoke("jobs", "run-once", "--json"))["reminders_queued"] == 0
+    [message] = json.loads(invoke("mail", "outbox", "--json"))
+    assert message["to"] == "ops@example.com"
+    assert message["subject"].startswith('Your keystead API token "cron job" expires in')
+    assert message["sent_at"] is None
+    assert created["preview"] in message["text"]
+    assert created["token"] not in json.dumps(message)
+    listed = invoke("mail", "outbox")
+    assert "ops@example.com" in listed
+    assert "waiting" in listed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from keystead.cli import admin, bots, db, demo, serve
+from keystead.cli import admin, bots, db, demo, jobs, serve
 
 app = typer.Typer(
     name="keystead",
@@ -19,6 +19,8 @@ app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.terms, name="terms")
 app.add_typer(bots.app, name="bots")
 app.add_typer(demo.app, name="demo")
+app.add_typer(jobs.jobs, name="jobs")
+app.add_typer(jobs.mail, name="mail")
 
 
 def main() -> None:

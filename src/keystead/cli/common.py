@@ -13,6 +13,7 @@ from rich.console import Console
 
 from keystead.config import Settings
 from keystead.errors import ConfigurationError, KeysteadError
+from keystead.observability import configure_logging
 from keystead.runtime import Runtime, build_runtime
 from keystead.store.migrate import upgrade
 
@@ -31,6 +32,7 @@ def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | Non
     """Migrate, build a runtime, run `action`, close. Domain errors exit 1 with their message."""
     try:
         settings = settings or Settings()
+        configure_logging(settings.log_level)  # to stderr: stdout is for results (--json)
         runtime = build_runtime(settings)
         upgrade(settings.database_url)
     except ConfigurationError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -64,7 +64,10 @@ class ApiToken(Base):
     """A bearer credential. `kind` tells a management token from an account key."""
 
     __tablename__ = "api_tokens"
-    __table_args__ = (Index("ix_api_tokens_account_id_created_at", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_api_tokens_account_id_created_at", "account_id", "created_at"),
+        Index("ix_api_tokens_expires_at", "expires_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(10), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -121,3 +124,43 @@ class WalletNonce(Base):
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+
+
+class MailMessage(Base):
+    """The mail outbox: every message keystead sends is written here first."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    """A sender's claim on the message, so two instances never send it twice."""
+
+
+class TokenReminder(Base):
+    """One row per token, threshold and expiry date: the unique constraint is what makes
+    reminders once-only across restarts and instances. An extension changes the
+    expiry date, which re-arms the thresholds that now lie ahead."""
+
+    __tablename__ = "token_reminders"
+    __table_args__ = (
+        UniqueConstraint("token_id", "threshold", "expires_at", name="uq_token_reminders_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[str] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    threshold: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_outbox.id", ondelete="SET NULL")
+    )
+    """None when a nearer threshold was due at the same time and this one was skipped."""
+    created_at: Mapped[datetime]

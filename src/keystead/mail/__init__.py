@@ -1,0 +1,1 @@
+"""Mail: an outbox table every message goes through, and an SMTP sender."""

@@ -1,0 +1,54 @@
+"""Rendering mail from templates: plain text and HTML, autoescaped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from keystead.access.permissions import CATALOGUE
+
+_ENVIRONMENT = Environment(
+    loader=PackageLoader("keystead.mail", "templates"),
+    autoescape=select_autoescape(["html"]),
+    keep_trailing_newline=True,
+)
+_LABELS = {info.id.value: f"{info.label} ({info.id.value})" for info in CATALOGUE}
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def token_expiry(
+    *,
+    name: str,
+    preview: str,
+    permissions: list[str],
+    expires_at: datetime,
+    days_left: int,
+    extend_url: str,
+) -> Rendered:
+    """A reminder before expiry (`days_left` > 0) or the notice after it (0)."""
+    expired = days_left <= 0
+    context = {
+        "name": name,
+        "preview": preview,
+        "permissions": [_LABELS.get(permission, permission) for permission in permissions],
+        "expires_on": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "days_left": days_left,
+        "expired": expired,
+        "extend_url": extend_url,
+    }
+    when = (
+        "has expired" if expired else f"expires in {days_left} day{'' if days_left == 1 else 's'}"
+    )
+    return Rendered(
+        subject=f'Your keystead API token "{name}" {when}',
+        text=_ENVIRONMENT.get_template("token_expiry.txt").render(context),
+        html=_ENVIRONMENT.get_template("token_expiry.html").render(context),
+    )
