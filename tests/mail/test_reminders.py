@@ -101,7 +101,7 @@ async def test_an_extension_re_arms_only_what_comes_within_reach(
 
 
 async def test_two_runners_at_once_send_each_reminder_once(
-    mailing: Runtime, smtp: SmtpServer, clock: FixedClock, mail_settings: object
+    mailing: Runtime, smtp: SmtpServer, clock: FixedClock
 ) -> None:
     tokens = [
         await owner_with_token(mailing, timedelta(days=40), f"owner{n}@example.com")
