@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -33,6 +34,18 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
     """Unset: rate limits and invalidation stay in process. Set: shared across instances."""
+
+    redis_prefix: str = "keystead"
+    """Prefix of every Redis key and channel keystead uses."""
+
+    redis_failure_policy: Literal["closed", "open"] = "closed"
+    """While Redis is unreachable: `closed` answers 503, `open` admits without limits."""
+
+    cache_fallback_ttl_seconds: float = 1.0
+    """Credential cache TTL while the Redis bus cannot be heard."""
+
+    database_pool_size: int = 10
+    """PostgreSQL connections per instance (and as many again in overflow)."""
 
     secret_key: SecretStr | None = None
     """Keys token hashes and session ids. Unset: generated once, kept beside the SQLite file."""

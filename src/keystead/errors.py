@@ -14,6 +14,7 @@
     ├── TooManyAttempts         429 "Too Many Attempts."      (+ Retry-After)
     │   └── RegenerationCooldown 429 "Error generating API key, regenen timeout: 1h"
     └── ServiceUnavailable      503 (message given)
+        └── LimiterUnavailable  503 "Rate limiting is unavailable; try again shortly"
 
 Services raise only these; `envelope.py` is the one place that turns them into
 responses. `ConfigurationError` is for operators at start-up, never a response.
@@ -26,11 +27,6 @@ from typing import Any, ClassVar
 
 class ConfigurationError(Exception):
     """Settings that keystead cannot start with."""
-
-
-REDIS_NOT_YET = (
-    "KEYSTEAD_REDIS_URL is set, but this keystead runs in-process limits and events only; unset it"
-)
 
 
 class KeysteadError(Exception):

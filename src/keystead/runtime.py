@@ -72,9 +72,15 @@ class Runtime:
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     secret = settings.secret_bytes
-    db = Database(settings.database_url)
-    bus = open_bus(settings)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
     cache = CredentialCache(settings.credential_cache_size, settings.credential_cache_ttl_seconds)
+
+    def bus_health(connected: bool) -> None:
+        # A cache that cannot hear the bus keeps entries only briefly.
+        ttl = settings.credential_cache_ttl_seconds
+        cache.set_ttl(ttl if connected else min(ttl, settings.cache_fallback_ttl_seconds))
+
+    bus = open_bus(settings, bus_health)
     bus.subscribe(cache.invalidate)
     journal = JournalPoller(db, clock, settings.invalidation_poll_seconds)
     journal.subscribe(cache.invalidate)

@@ -49,15 +49,3 @@ def test_environment_and_dotenv_are_read(tmp_path: Path, monkeypatch: pytest.Mon
 def test_bad_prefix_is_refused() -> None:
     with pytest.raises(ValueError, match="token prefix"):
         Settings(_env_file=None, token_prefix="no_underscores")  # type: ignore[call-arg]
-
-
-def test_redis_url_is_refused_until_scale_out_exists(tmp_path: Path) -> None:
-    from keystead.runtime import build_runtime
-
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'k.db'}",
-        redis_url="redis://127.0.0.1:6379/0",
-    )
-    with pytest.raises(ConfigurationError, match="KEYSTEAD_REDIS_URL"):
-        build_runtime(settings)

@@ -29,6 +29,16 @@ class CredentialCache:
         self._by_account: dict[int, set[str]] = {}
         self.generation = 0
 
+    def set_ttl(self, ttl_seconds: float) -> None:
+        """Shorten (or restore) the safety-net TTL, e.g. while the bus cannot be heard."""
+        self._ttl = ttl_seconds
+        # Entries filled under a longer TTL must not outlive the new one.
+        limit = self._monotonic() + ttl_seconds
+        self._entries = {
+            key: (principal, min(stale_at, limit))
+            for key, (principal, stale_at) in self._entries.items()
+        }
+
     def __len__(self) -> int:
         return len(self._entries)
 

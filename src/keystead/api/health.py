@@ -25,9 +25,24 @@ async def readyz(request: Request, runtime: AppRuntime) -> Response:
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"unreachable ({type(error).__name__})"
+    if runtime.settings.redis_url:
+        checks["redis"] = await _redis_check(runtime.settings.redis_url)
     if all(value == "ok" for value in checks.values()):
         return ok(checks, "Ready")
     return failure(request.url.path, 503, "Not ready", checks)
+
+
+async def _redis_check(url: str) -> str:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        await client.ping()
+        return "ok"
+    except Exception as error:
+        return f"unreachable ({type(error).__name__})"
+    finally:
+        await client.aclose()
 
 
 @router.get("/metrics", include_in_schema=False)

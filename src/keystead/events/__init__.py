@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from keystead.config import Settings
-from keystead.errors import REDIS_NOT_YET, ConfigurationError
 from keystead.events.base import EventBus
 from keystead.events.local import LocalEventBus
 
 __all__ = ["EventBus", "open_bus"]
 
 
-def open_bus(settings: Settings) -> EventBus:
-    """In process unless Redis is configured (the Redis bus arrives with scale-out)."""
+def open_bus(settings: Settings, on_health: Callable[[bool], None] = lambda _: None) -> EventBus:
+    """In process unless Redis is configured; then Redis pub/sub across instances."""
     if settings.redis_url:
-        raise ConfigurationError(REDIS_NOT_YET)
+        from keystead.events.redis import RedisEventBus
+
+        return RedisEventBus(
+            settings.redis_url, f"{settings.redis_prefix}:invalidations", on_health
+        )
     return LocalEventBus()
