@@ -1,9 +1,11 @@
-"""Shared fixtures: a migrated SQLite file per test, settings, a settable clock, the app."""
+"""Shared fixtures: a clean database per test on each backend, settings, a settable
+clock, the app and an in-process client."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,11 +18,19 @@ from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime
 from keystead.store.migrate import upgrade
+from tests.backends import (
+    FAST_HASHING,
+    TEST_SECRET,
+    Backend,
+    create_database,
+    drop_database,
+    flush_redis,
+    postgres_url,
+    psql,
+    require_services,
+)
 
-TEST_SECRET = "test-secret-that-is-long-enough-for-keystead-0123456789"
-
-# Fast Argon2id parameters: the algorithm is the same, only the cost is lower.
-FAST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8192}
+__all__ = ["FAST_HASHING", "TEST_SECRET"]
 
 
 @pytest.fixture(scope="session")
@@ -31,22 +41,39 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def database_path(tmp_path: Path, migrated_template: Path) -> Path:
-    path = tmp_path / "keystead.db"
-    shutil.copyfile(migrated_template, path)
-    return path
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """One PostgreSQL database migrated to head; each test gets a copy of it."""
+    require_services()
+    name = f"keystead_template_{os.getpid()}"
+    drop_database(name)
+    psql(f'CREATE DATABASE "{name}"')
+    upgrade(postgres_url(name))
+    yield name
+    drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path
+) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        path = tmp_path / "keystead.db"
+        shutil.copyfile(migrated_template, path)
+        yield Backend("sqlite", f"sqlite+aiosqlite:///{path}", None, path)
+        return
+    template: str = request.getfixturevalue("postgres_template")
+    name = create_database(template)
+    flush_redis()
+    try:
+        yield Backend("postgres", postgres_url(name), "redis://127.0.0.1:6379/15", None)
+    finally:
+        drop_database(name)
 
 
 @pytest.fixture
-def settings(database_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{database_path}",
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        last_used_flush_seconds=0.05,
-        **FAST_HASHING,  # type: ignore[arg-type]
-    )
+def settings(backend: Backend) -> Settings:
+    return backend.settings(last_used_flush_seconds=0.05)
 
 
 @pytest.fixture

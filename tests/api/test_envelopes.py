@@ -54,12 +54,15 @@ async def test_server_error_is_500_and_leaks_nothing(settings: Settings, clock: 
     assert "Traceback" not in response.text
 
 
-async def test_health_ready_metrics_and_docs(client: httpx.AsyncClient) -> None:
+async def test_health_ready_metrics_and_docs(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     health = await client.get("/healthz")
     assert health.json() == {"success": True, "message": "Alive", "data": {"status": "ok"}}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["data"] == {"database": "ok"}
+    expected = {"database": "ok", **({"redis": "ok"} if settings.redis_url else {})}
+    assert ready.json()["data"] == expected
     metrics = await client.get("/metrics")
     assert "keystead_requests_total" in metrics.text
     schema = (await client.get("/openapi.json")).json()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,20 +11,14 @@ from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.config import Settings
 from keystead.runtime import Runtime
 from keystead.services.demo import seed_demo
-from tests.conftest import FAST_HASHING, TEST_SECRET
+from tests.backends import Backend
 from tests.factories import bearer
 
 
 @pytest.fixture
-def settings(database_path: Path) -> Settings:
+def settings(backend: Backend) -> Settings:
     # These tests make many requests; the limit itself is tested in tests/access.
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{database_path}",
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        rate_limit="100000/minute",
-        **FAST_HASHING,  # type: ignore[arg-type]
-    )
+    return backend.settings(rate_limit="100000/minute")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from keystead.cli import app
 from keystead.store.migrate import alembic_config
-from tests.conftest import TEST_SECRET
+from tests.backends import TEST_SECRET
 
 runner = CliRunner()
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime, build_runtime
 from keystead.store.models import ApiToken
-from tests.conftest import FAST_HASHING, TEST_SECRET
+from tests.backends import Backend
 from tests.server.conftest import free_port
 
 
@@ -74,14 +73,9 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def mail_settings(database_path: Path, smtp_port: int) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{database_path}",
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        smtp_url=f"smtp://127.0.0.1:{smtp_port}",  # type: ignore[arg-type]
-        public_url="https://keys.example.com",
-        **FAST_HASHING,  # type: ignore[arg-type]
+def mail_settings(backend: Backend, smtp_port: int) -> Settings:
+    return backend.settings(
+        smtp_url=f"smtp://127.0.0.1:{smtp_port}", public_url="https://keys.example.com"
     )
 
 

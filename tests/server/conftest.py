@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.backends import TEST_SECRET
 
 
 def free_port() -> int:
