@@ -13,6 +13,7 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -20,6 +21,7 @@ from keystead.errors import KeysteadError, TooManyAttempts, describe_invalid
 
 ACCOUNT_KEY_PREFIX = "/user/"
 SERVER_ERROR_MESSAGE = "Server error"
+STORAGE_UNAVAILABLE = "Storage is unavailable; try again shortly"
 
 logger = structlog.get_logger("keystead.errors")
 
@@ -121,6 +123,19 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return failure(request.url.path, 422, message, {"errors": details})
 
 
+STORAGE_ERRORS = (OperationalError, InterfaceError, ConnectionError)
+
+
+def storage_unavailable(path: str) -> JSONResponse:
+    # The database is restarting or unreachable: a retryable answer, not a bug.
+    logger.warning("storage unavailable", path=path)
+    return failure(path, 503, STORAGE_UNAVAILABLE, headers={"Retry-After": "5"})
+
+
+async def _storage_unavailable(request: Request, error: Exception) -> Response:
+    return storage_unavailable(request.url.path)
+
+
 async def _server_error(request: Request, error: Exception) -> Response:
     # Logged by type only: the message of an unexpected error may quote a secret.
     logger.error("unhandled error", path=request.url.path, error_type=type(error).__name__)
@@ -131,4 +146,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KeysteadError, _keystead_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for unavailable in STORAGE_ERRORS:
+        app.add_exception_handler(unavailable, _storage_unavailable)
     app.add_exception_handler(Exception, _server_error)

@@ -76,9 +76,14 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     cache = CredentialCache(settings.credential_cache_size, settings.credential_cache_ttl_seconds)
 
     def bus_health(connected: bool) -> None:
-        # A cache that cannot hear the bus keeps entries only briefly.
+        # A cache that cannot hear the bus keeps entries only briefly; once it hears
+        # again it forgets everything, since it may have missed events meanwhile.
         ttl = settings.credential_cache_ttl_seconds
-        cache.set_ttl(ttl if connected else min(ttl, settings.cache_fallback_ttl_seconds))
+        if connected:
+            cache.clear()
+            cache.set_ttl(ttl)
+        else:
+            cache.set_ttl(min(ttl, settings.cache_fallback_ttl_seconds))
 
     bus = open_bus(settings, bus_health)
     bus.subscribe(cache.invalidate)

@@ -54,9 +54,7 @@ async def test_server_error_is_500_and_leaks_nothing(settings: Settings, clock: 
     assert "Traceback" not in response.text
 
 
-async def test_health_ready_metrics_and_docs(
-    client: httpx.AsyncClient, settings: Settings
-) -> None:
+async def test_health_ready_metrics_and_docs(client: httpx.AsyncClient, settings: Settings) -> None:
     health = await client.get("/healthz")
     assert health.json() == {"success": True, "message": "Alive", "data": {"status": "ok"}}
     ready = await client.get("/readyz")

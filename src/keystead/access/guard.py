@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from keystead.access.authenticate import Authenticator
 from keystead.access.authorize import PermissionTable, authorize, is_guarded
 from keystead.access.ratelimit import RateLimited, admit, rate_headers
-from keystead.envelope import response_for_error
+from keystead.envelope import STORAGE_ERRORS, response_for_error, storage_unavailable
 from keystead.errors import InvalidPermissions, KeysteadError
 from keystead.jobs.last_used import LastUsedRecorder
 from keystead.limiter import Limiter
@@ -66,6 +66,10 @@ class AccessGuard:
             return
         except KeysteadError as refused:
             await response_for_error(scope["path"], refused)(scope, receive, send)
+            return
+        except STORAGE_ERRORS:
+            # A credential not in the cache cannot be checked while storage is down.
+            await storage_unavailable(scope["path"])(scope, receive, send)
             return
 
         access.last_used.touch(principal.credential_id)

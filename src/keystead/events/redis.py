@@ -1,7 +1,12 @@
 """Invalidation events over Redis pub/sub, so every instance's cache hears them
-within milliseconds. The journal in the database stays the durable path; this
-bus is the fast one. While it cannot hear Redis, it says so (`on_health`) and the
-cache falls back to a short TTL until it can again."""
+before the writer answers.
+
+`publish` delivers locally, broadcasts, then waits (briefly) for every other
+subscribed instance to acknowledge that it has dropped the entry, so a revoke
+confirmed by one instance holds on the very next request to any other. An
+instance that does not acknowledge in time is covered by the journal in the
+database (the durable path) and, while it cannot hear Redis, by a short cache
+TTL (`on_health`)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import contextlib
 import inspect
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import orjson
 import structlog
@@ -20,19 +26,34 @@ from keystead.events.base import AccountChanged, CredentialChanged, Event, Handl
 
 logger = structlog.get_logger("keystead.events.redis")
 RECONNECT_MAX_SECONDS = 5.0
+ACK_TIMEOUT_SECONDS = 0.5
+ACK_KEY_TTL_SECONDS = 30
 
 
-def encode(event: Event, origin: str) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    origin: str
+    ack_key: str
+    event: Event
+
+
+def encode(event: Event, origin: str, ack_key: str) -> bytes:
+    body: dict[str, object] = {"origin": origin, "ack": ack_key}
     if isinstance(event, CredentialChanged):
-        return orjson.dumps({"origin": origin, "token_hash": event.token_hash})
-    return orjson.dumps({"origin": origin, "account_id": event.account_id})
+        body["token_hash"] = event.token_hash
+    else:
+        body["account_id"] = event.account_id
+    return orjson.dumps(body)
 
 
-def decode(raw: bytes) -> tuple[str, Event]:
+def decode(raw: bytes) -> Envelope:
     data = orjson.loads(raw)
+    event: Event
     if "token_hash" in data:
-        return data["origin"], CredentialChanged(str(data["token_hash"]))
-    return data["origin"], AccountChanged(int(data["account_id"]))
+        event = CredentialChanged(str(data["token_hash"]))
+    else:
+        event = AccountChanged(int(data["account_id"]))
+    return Envelope(str(data["origin"]), str(data["ack"]), event)
 
 
 class RedisEventBus:
@@ -57,10 +78,18 @@ class RedisEventBus:
                 await outcome
 
     async def publish(self, event: Event) -> None:
-        """Deliver here at once, then tell the other instances."""
+        """Deliver here, broadcast, and wait until the other instances have applied it."""
         await self._deliver(event)
+        ack_key = f"{self._channel}:ack:{uuid.uuid4().hex}"
         try:
-            await self._redis.publish(self._channel, encode(event, self._origin))
+            receivers = await self._redis.publish(
+                self._channel, encode(event, self._origin, ack_key)
+            )
+            others = receivers - (1 if self.connected else 0)
+            for _ in range(max(0, others)):
+                if await self._redis.blpop([ack_key], timeout=ACK_TIMEOUT_SECONDS) is None:
+                    logger.warning("an instance did not acknowledge an invalidation in time")
+                    break
         except (RedisError, OSError) as error:
             # The journal row written with the change still reaches them.
             logger.warning("invalidation not broadcast", error_type=type(error).__name__)
@@ -85,9 +114,10 @@ class RedisEventBus:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:
                         continue
-                    origin, event = decode(message["data"])
-                    if origin != self._origin:
-                        await self._deliver(event)
+                    envelope = decode(message["data"])
+                    if envelope.origin != self._origin:
+                        await self._deliver(envelope.event)
+                        await self._acknowledge(envelope.ack_key)
             except (RedisError, OSError) as error:
                 self._set_health(False)
                 logger.warning("invalidation bus disconnected", error_type=type(error).__name__)
@@ -96,6 +126,12 @@ class RedisEventBus:
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+    async def _acknowledge(self, ack_key: str) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(ack_key, self._origin)
+            pipe.expire(ack_key, ACK_KEY_TTL_SECONDS)
+            await pipe.execute()
 
     async def close(self) -> None:
         if self._listener is not None:

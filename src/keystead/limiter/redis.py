@@ -49,15 +49,15 @@ class RedisLimiter:
         expiry = self._item.get_expiry()
         redis_key = self._key(key)
         try:
-            pipe = self._bridge.get_connection().pipeline(transaction=True)
-            if acquire:
-                await self._bridge.lua_acquire_moving_window(
-                    [redis_key], [now, self.limit, expiry, 1], client=pipe
+            async with self._bridge.get_connection().pipeline(transaction=True) as pipe:
+                if acquire:
+                    await self._bridge.lua_acquire_moving_window(
+                        [redis_key], [now, self.limit, expiry, 1], client=pipe
+                    )
+                await self._bridge.lua_moving_window(
+                    [redis_key], [now - expiry, self.limit], client=pipe
                 )
-            await self._bridge.lua_moving_window(
-                [redis_key], [now - expiry, self.limit], client=pipe
-            )
-            results = await pipe.execute()
+                results = await pipe.execute()
         except (RedisError, OSError) as error:
             raise LimiterUnavailable from error
         window = results[-1]
