@@ -116,3 +116,29 @@ def test_kill_9_during_token_creation_loses_nothing_confirmed(cluster: Cluster) 
             used = b.get("/v1/account", headers={"Authorization": f"Bearer {token['token']}"})
             assert used.status_code in {200, 429}
     print(f"\nkill -9 during 200 creations: {len(confirmed)} confirmed, {len(listed)} stored")
+
+
+def test_edits_and_suspensions_on_one_instance_hold_on_the_other(cluster: Cluster) -> None:
+    from tests.server.conftest import keystead_cli
+
+    owner = sign_up(cluster.a, "suspendable@example.com")
+    token = owner.create_token(["account:read"])
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    with httpx.Client(base_url=cluster.b.url) as b:
+        assert b.get("/v1/account", headers=headers).status_code == 200
+        edited = owner.http.patch(
+            f"/account/api-tokens/{token['id']}",
+            json={"permissions": ["bots:read"]},
+            headers={"X-CSRF-Token": owner.csrf},
+        )
+        assert edited.status_code == 200
+        assert b.get("/v1/account", headers=headers).status_code == 403
+        assert b.get("/v1/bots", headers=headers).status_code == 200
+
+        # An operator suspends the account from the CLI, a third process.
+        result = keystead_cli(cluster.a, "account", "suspend", "suspendable@example.com")
+        assert result.returncode == 0, result.stderr
+        assert b.get("/v1/bots", headers=headers).status_code == 401
+        result = keystead_cli(cluster.a, "account", "unsuspend", "suspendable@example.com")
+        assert result.returncode == 0, result.stderr
+        assert b.get("/v1/bots", headers=headers).status_code == 200
