@@ -13,7 +13,7 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -123,7 +123,23 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return failure(request.url.path, 422, message, {"errors": details})
 
 
-STORAGE_ERRORS = (OperationalError, InterfaceError, ConnectionError)
+def is_storage_outage(error: DBAPIError) -> bool:
+    """A database that is down, restarting or dropped the connection (not a bad query)."""
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return True
+    return type(error.orig).__name__ in _OUTAGE_DRIVER_ERRORS
+
+
+# asyncpg's names for a server that is shutting down, starting or gone.
+_OUTAGE_DRIVER_ERRORS = frozenset(
+    {
+        "CannotConnectNowError",
+        "AdminShutdownError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "InterfaceError",
+    }
+)
 
 
 def storage_unavailable(path: str) -> JSONResponse:
@@ -132,7 +148,13 @@ def storage_unavailable(path: str) -> JSONResponse:
     return failure(path, 503, STORAGE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
-async def _storage_unavailable(request: Request, error: Exception) -> Response:
+async def _database_error(request: Request, error: Exception) -> Response:
+    if isinstance(error, DBAPIError) and is_storage_outage(error):
+        return storage_unavailable(request.url.path)
+    return await _server_error(request, error)
+
+
+async def _connection_error(request: Request, error: Exception) -> Response:
     return storage_unavailable(request.url.path)
 
 
@@ -146,6 +168,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KeysteadError, _keystead_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for unavailable in STORAGE_ERRORS:
-        app.add_exception_handler(unavailable, _storage_unavailable)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _connection_error)
     app.add_exception_handler(Exception, _server_error)

@@ -100,11 +100,16 @@ def test_redis_down_fails_closed_then_recovers(
         headers = {"Authorization": f"Bearer {token['token']}"}
         with httpx.Client(base_url=cluster.b.url) as b:
             assert b.get("/v1/account", headers=headers).status_code == 200
+            assert b.get("/v1/bots", headers=headers).status_code == 403
 
             private_redis.stop()
             down = b.get("/v1/account", headers=headers)
             assert down.status_code == 503
             assert down.json() == REDIS_DOWN
+            # Missing permissions are still told apart, without the limit headers.
+            forbidden = b.get("/v1/bots", headers=headers)
+            assert forbidden.status_code == 403
+            assert "x-ratelimit-remaining" not in forbidden.headers
             ready = b.get("/readyz")
             assert ready.status_code == 503
             assert ready.json()["data"]["redis"].startswith("unreachable")

@@ -6,14 +6,16 @@ request, and the access path must cost close to nothing (DESIGN §4).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keystead.access.authenticate import Authenticator
 from keystead.access.authorize import PermissionTable, authorize, is_guarded
 from keystead.access.ratelimit import RateLimited, admit, rate_headers
-from keystead.envelope import STORAGE_ERRORS, response_for_error, storage_unavailable
+from keystead.envelope import is_storage_outage, response_for_error, storage_unavailable
 from keystead.errors import InvalidPermissions, KeysteadError
 from keystead.jobs.last_used import LastUsedRecorder
 from keystead.limiter import Limiter
@@ -61,14 +63,22 @@ class AccessGuard:
             return
         except InvalidPermissions as refused:
             response = response_for_error(scope["path"], refused)
-            response.raw_headers.extend(rate_headers(await access.limiter.peek(principal.rate_key)))
+            with contextlib.suppress(KeysteadError):  # no headers if the limiter is down
+                response.raw_headers.extend(
+                    rate_headers(await access.limiter.peek(principal.rate_key))
+                )
             await response(scope, receive, send)
             return
         except KeysteadError as refused:
             await response_for_error(scope["path"], refused)(scope, receive, send)
             return
-        except STORAGE_ERRORS:
+        except DBAPIError as error:
+            if not is_storage_outage(error):
+                raise
             # A credential not in the cache cannot be checked while storage is down.
+            await storage_unavailable(scope["path"])(scope, receive, send)
+            return
+        except ConnectionError:
             await storage_unavailable(scope["path"])(scope, receive, send)
             return
 

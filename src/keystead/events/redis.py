@@ -95,6 +95,8 @@ class RedisEventBus:
             logger.warning("invalidation not broadcast", error_type=type(error).__name__)
 
     async def start(self) -> None:
+        # Deaf until the first subscription succeeds: the cache keeps entries briefly.
+        self._on_health(False)
         self._listener = asyncio.create_task(self._listen())
 
     def _set_health(self, connected: bool) -> None:
@@ -114,11 +116,15 @@ class RedisEventBus:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:
                         continue
-                    envelope = decode(message["data"])
+                    try:
+                        envelope = decode(message["data"])
+                    except (ValueError, KeyError, TypeError):
+                        logger.warning("invalidation message ignored: not understood")
+                        continue
                     if envelope.origin != self._origin:
                         await self._deliver(envelope.event)
                         await self._acknowledge(envelope.ack_key)
-            except (RedisError, OSError) as error:
+            except Exception as error:  # any failure: reconnect rather than go deaf for good
                 self._set_health(False)
                 logger.warning("invalidation bus disconnected", error_type=type(error).__name__)
             finally:

@@ -7,17 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.access import tokens
-from keystead.access.sealing import Sealer
+from keystead.access.sealing import Sealer, SealError
 from keystead.clock import Clock
 from keystead.errors import RegenerationCooldown
 from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
+
+logger = structlog.get_logger("keystead.account_keys")
 
 ACCOUNT_KEY = "account_key"
 ACCOUNT_KEY_NAME = "Account API key"
@@ -60,7 +63,13 @@ class AccountKeyService:
             key = (await session.execute(self._active(account_id))).scalars().first()
         if key is None or key.encrypted_secret is None:
             return None
-        return self._sealer.unseal(key.encrypted_secret, key.id)
+        try:
+            return self._sealer.unseal(key.encrypted_secret, key.id)
+        except SealError:
+            # Sealed under another server secret: the key still works, but cannot be
+            # shown again; the owner generates a new one.
+            logger.warning("account key cannot be unsealed with this server secret")
+            return None
 
     async def generate(self, account_id: int) -> str:
         """A new key; the previous one stops working at once. Once per rolling hour."""
