@@ -64,6 +64,11 @@ async def owned_bot(session: AsyncSession, account_id: int, number: str) -> Bot:
     return bot
 
 
+async def owned_bot_id(session: AsyncSession, account_id: int, number: str | None) -> int | None:
+    """The id of the account's bot with that number (None for no filter); 404 otherwise."""
+    return (await owned_bot(session, account_id, number)).id if number else None
+
+
 async def open_position_count(session: AsyncSession, bot_id: int) -> int:
     count = await session.scalar(
         select(func.count())

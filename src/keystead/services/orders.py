@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from keystead.errors import NotFound
-from keystead.services.bots import owned_bot
+from keystead.services.bots import owned_bot_id
 from keystead.services.paging import Columns, Listing, page_of, status_filter
 from keystead.store.db import Database
 from keystead.store.trading import Bot, Order
@@ -30,11 +30,7 @@ class OrderService:
         """Orders submitted in the window, newest first, 100 a page."""
         status = status_filter(listing.status, STATUSES, {})
         async with self._db.read() as session:
-            bot_id = (
-                (await owned_bot(session, account_id, listing.bot_number)).id
-                if listing.bot_number
-                else None
-            )
+            bot_id = await owned_bot_id(session, account_id, listing.bot_number)
             statement = page_of(
                 select(Order, Bot)
                 .join(Bot, Bot.id == Order.bot_id)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
-from keystead.services.bots import Backends, close_one, owned_bot, settle_after_close
+from keystead.services.bots import Backends, close_one, owned_bot_id, settle_after_close
 from keystead.services.paging import Columns, Listing, page_of, status_filter
 from keystead.store.db import Database
 from keystead.store.trading import Bot, BrokerConnection, Position
@@ -59,11 +59,7 @@ class PositionService:
         """Positions entered in the window, newest first, 100 a page."""
         status = status_filter(listing.status, (OPEN, CLOSED), {"CLOSE": CLOSED})
         async with self._db.read() as session:
-            bot_id = (
-                (await owned_bot(session, account_id, listing.bot_number)).id
-                if listing.bot_number
-                else None
-            )
+            bot_id = await owned_bot_id(session, account_id, listing.bot_number)
             statement = page_of(
                 select(Position).where(Position.account_id == account_id),
                 COLUMNS,
