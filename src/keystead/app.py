@@ -60,6 +60,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    # A redirect has no envelope and breaks clients that do not follow it for PUT;
+    # the /v1 collections answer with and without the slash explicitly instead.
+    app.router.redirect_slashes = False
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     include_routers(app)

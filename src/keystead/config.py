@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     wallet_challenge_minutes: int = 10
     """How long a Sign-In with Ethereum challenge (its nonce) can be used."""
 
+    wallet_attempt_limit: str = "30/minute"
+    """Wallet challenges and sign-in attempts per client address, together."""
+
     wallet_chain_ids: list[int] = [1]
     """Chain ids a wallet message may name (JSON list in the environment)."""
 

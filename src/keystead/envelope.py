@@ -55,8 +55,12 @@ def ok(
     return JSONResponse({"success": True, "message": message, "data": data}, status, headers)
 
 
+NO_STORE = {"Cache-Control": "no-store"}
+"""For answers that carry a secret: no cache on the way may keep them."""
+
+
 def account_key_ok(result: Any) -> JSONResponse:
-    return JSONResponse({"error": [], "result": result})
+    return JSONResponse({"error": [], "result": result}, headers=NO_STORE)
 
 
 def failure_body(path: str, message: str, data: Any = None) -> dict[str, Any]:

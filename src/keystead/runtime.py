@@ -155,6 +155,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                 challenge_lifetime=timedelta(minutes=settings.wallet_challenge_minutes),
                 session_lifetime=timedelta(hours=settings.wallet_session_hours),
             ),
+            open_limiter(settings, settings.wallet_attempt_limit, "wallet-attempts"),
         ),
         account_keys=AccountKeyService(
             db,

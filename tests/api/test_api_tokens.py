@@ -207,3 +207,11 @@ async def test_service_level_input_errors_use_the_validation_shape(
         "message": "Invalid input: name: must not be empty",
         "data": {"errors": [{"field": "name", "message": "must not be empty"}]},
     }
+
+
+async def test_the_answer_with_the_plain_token_is_not_cached(client: httpx.AsyncClient) -> None:
+    user = await sign_up(client)
+    response = await user.request(
+        "POST", "/account/api-tokens", json={"name": "x", "permissions": ["bots:read"]}
+    )
+    assert response.headers["Cache-Control"] == "no-store"

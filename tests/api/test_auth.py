@@ -139,3 +139,18 @@ async def test_state_changes_without_the_csrf_header_are_403(client: httpx.Async
     assert (
         await user.request("POST", "/auth/logout", headers={"X-CSRF-Token": ""})
     ).status_code == 403
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit(client: httpx.AsyncClient) -> None:
+    import asyncio
+
+    user = await sign_up(client)
+    responses = await asyncio.gather(
+        *(
+            client.post("/auth/login", json={"email": user.email, "password": f"guess {n}"})
+            for n in range(25)
+        )
+    )
+    statuses = sorted(response.status_code for response in responses)
+    # The sign-in above succeeded and cleared the account's count: ten more attempts.
+    assert statuses == [401] * 10 + [429] * 15

@@ -71,3 +71,13 @@ async def test_health_ready_metrics_and_docs(client: httpx.AsyncClient, settings
     # Served whole by keystead: nothing for the browser to fetch from elsewhere.
     assert "<script" not in docs.text
     assert "//" not in docs.text.replace("http://testserver", "")
+
+
+async def test_a_trailing_slash_is_not_redirected(client: httpx.AsyncClient) -> None:
+    for path, body in (
+        ("/account/", {"success": False, "message": "Route not found", "data": None}),
+        ("/user/api/", {"error": ["Route not found"], "result": None}),
+    ):
+        response = await client.get(path)
+        assert response.status_code == 404
+        assert response.json() == body

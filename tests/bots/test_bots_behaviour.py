@@ -218,3 +218,65 @@ async def test_unknown_numbers_are_404_with_the_thing_named(demo: Demo) -> None:
         response = await demo.get(path)
         assert response.status_code == 404
         assert response.json()["message"] == f"{thing} not found"
+
+
+async def closing_orders(demo: Demo, bot: str) -> int:
+    today = (await demo.data("/v1/bots/positions", bot=bot))[0]["entered_at"][:10]  # type: ignore[index]
+    orders = await demo.data("/v1/bots/orders", bot=bot, from_date=today)
+    assert isinstance(orders, list)
+    return sum(1 for order in orders if order["type"] == "CLOSING")
+
+
+async def test_parallel_closes_of_one_position_close_it_once(demo: Demo) -> None:
+    import asyncio
+
+    paper = (await bots_by_name(demo))["SPX 0DTE Put Spread"]
+    opened = await demo.client.post(f"/v1/bots/{paper['number']}/open", headers=demo.headers)
+    number = opened.json()["data"]["number"]
+    brokers = await demo.data("/v1/broker_connections")
+    assert isinstance(brokers, list)
+    broker = next(
+        b for b in brokers if b["number"] == opened.json()["data"]["broker_connection"]["number"]
+    )
+    closing_before = await closing_orders(demo, paper["number"])
+    responses = await asyncio.gather(
+        *(
+            demo.client.put(f"/v1/bots/positions/{number}/close", headers=demo.headers)
+            for _ in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+    profit = next(r for r in responses if r.status_code == 200).json()["data"]["profit_dollars"]
+    closing_after = await closing_orders(demo, paper["number"])
+    assert closing_after == closing_before + 1
+    after = await demo.data(f"/v1/broker_connections/{broker['number']}")
+    assert isinstance(after, dict)
+    assert after["net_liquidation_value"] == pytest.approx(
+        broker["net_liquidation_value"] + profit, abs=0.01
+    )
+
+
+async def test_conditions_may_only_use_the_accounts_own_variables(demo: Demo) -> None:
+    from tests.factories import bearer, sign_up
+
+    variables = await demo.data("/v1/bots/variables")
+    assert isinstance(variables, list)
+    theirs = variables[0]["number"]
+    stranger = await sign_up(demo.client)
+    token = (await stranger.create_token())["token"]
+    # The stranger has no bot, so point at a demo bot: 404, and the variable stays hidden.
+    bot = (await demo.data("/v1/bots"))[0]  # type: ignore[index]
+    response = await demo.client.put(
+        f"/v1/bots/{bot['number']}",
+        json={"entry_condition": {"variables": [{"number": theirs}]}},
+        headers=bearer(token),
+    )
+    assert response.status_code == 404
+    # The owner may reference its own variables, and nothing else.
+    own = await demo.client.put(
+        f"/v1/bots/{bot['number']}",
+        json={"entry_condition": {"variables": [{"number": "NOSUCHVAR0"}]}},
+        headers=demo.headers,
+    )
+    assert own.status_code == 422
+    assert own.json()["data"]["errors"][0]["field"] == "entry_condition.variables[0]"

@@ -41,6 +41,8 @@ def cluster_env(database: str, redis_url: str = REDIS_URL, **extra: str) -> dict
         "KEYSTEAD_REDIS_PREFIX": f"keystead-scaleout-{uuid.uuid4().hex[:8]}",
         # Every trial ends in a deliberate 401 from one address: not what is tested here.
         "KEYSTEAD_AUTH_FAILURE_LIMIT": "100000/minute",
+        # and these tests sign up many users from one address.
+        "KEYSTEAD_LOGIN_FAILURE_LIMIT_PER_ADDRESS": "100000/minute",
         **extra,
     }
 

@@ -32,6 +32,7 @@ async def test_generate_retrieve_and_use_the_key(client: httpx.AsyncClient) -> N
     key = generated.json()["result"]["apiKey"]
     assert generated.json()["error"] == []
     assert tokens.parse(key, "kst") is not None
+    assert generated.headers["Cache-Control"] == "no-store"
     assert (await user.user_api("GET")).json() == {"error": [], "result": {"apiKey": key}}
     used = await client.get("/v1/account", headers=bearer(key))
     assert used.status_code == 200

@@ -188,6 +188,21 @@ async def test_logout_ends_the_wallet_session(client: httpx.AsyncClient) -> None
     assert again.status_code == 401
 
 
+async def test_challenges_and_sign_in_attempts_are_limited_per_address(
+    client: httpx.AsyncClient,
+) -> None:
+    account = Account.create()
+    for _ in range(30):
+        assert (
+            await client.get("/auth/wallet/challenge", params={"address": account.address})
+        ).status_code == 200
+    refused = await client.get("/auth/wallet/challenge", params={"address": account.address})
+    assert refused.status_code == 429
+    assert refused.json()["message"] == "Too Many Attempts."
+    login = await client.post("/auth/wallet/login", json={"message": "x", "signature": "0x"})
+    assert login.status_code == 429
+
+
 async def test_user_api_needs_a_wallet_session(client: httpx.AsyncClient) -> None:
     from tests.factories import sign_up
 
@@ -214,7 +229,11 @@ async def test_the_wallet_session_cookie_works_for_pages(client: httpx.AsyncClie
     assert me.status_code == 200
     assert me.json()["data"]["wallet_address"] == account.address
     assert (await client.get("/user/api")).json() == {"error": [], "result": {"apiKey": None}}
-    # Writes from a cookie session need the CSRF header.
+    # Writes from a cookie session need the CSRF header the login answered with.
     refused = await client.put("/user/api/generate")
     assert refused.status_code == 403
+    csrf = login.json()["data"]["csrf_token"]
+    generated = await client.put("/user/api/generate", headers={"X-CSRF-Token": csrf})
+    assert generated.status_code == 200
+    assert generated.json()["result"]["apiKey"].startswith("kst_")
     client.cookies.clear()

@@ -14,7 +14,7 @@ from keystead.api.schemas import (
     TokenUpdateIn,
     token_view,
 )
-from keystead.envelope import ok
+from keystead.envelope import NO_STORE, ok
 from keystead.services.api_tokens import TokenChanges
 
 router = APIRouter(prefix="/account/api-tokens", tags=["api tokens"])
@@ -37,7 +37,7 @@ async def create_token(
         session.account.id, body.name, [p.value for p in body.permissions], body.expires_at
     )
     data = {**token_view(token, runtime.tokens.now()), "token": plain}
-    return ok(data, "Token created", status=201)
+    return ok(data, "Token created", status=201, headers=NO_STORE)
 
 
 @router.patch("/{token_id}", response_model=Envelope[TokenOut])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from keystead.access.sessions import SESSION_COOKIE
-from keystead.api.deps import AppRuntime, WalletLogoutSession
+from keystead.api.deps import AppRuntime, WalletLogoutSession, client_address
 from keystead.clock import isoformat
 from keystead.envelope import ok
 from keystead.services.wallet_login import session_secret
@@ -33,14 +33,16 @@ class WalletLoginIn(BaseModel):
 class WalletLoginOut(BaseModel):
     address: str
     expires_at: str
+    csrf_token: str
 
 
 @router.get("/challenge")
 async def challenge(
+    request: Request,
     runtime: AppRuntime,
     address: Annotated[str, Query(max_length=64, description="0x-prefixed Ethereum address.")],
 ) -> Response:
-    issued = await runtime.wallet.challenge(address)
+    issued = await runtime.wallet.challenge(address, client_address(request))
     return ok(
         {
             "message": issued.message,
@@ -52,16 +54,25 @@ async def challenge(
 
 
 @router.post("/login")
-async def login(body: WalletLoginIn, runtime: AppRuntime) -> Response:
+async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> Response:
     """Verify the signed challenge. The signature is then the session credential:
-    send it as `Authorization: Bearer <signature>` (a cookie is set for web pages too)."""
-    account, expires_at = await runtime.wallet.login(body.message, body.signature)
+    send it as `Authorization: Bearer <signature>`. A cookie is set for web pages too;
+    writes made with the cookie send `X-CSRF-Token: <csrf_token>`."""
+    account, expires_at = await runtime.wallet.login(
+        body.message, body.signature, client_address(request)
+    )
+    secret = session_secret(body.signature)
     response = ok(
-        {"address": account.wallet_address, "expires_at": isoformat(expires_at)}, "Signed in"
+        {
+            "address": account.wallet_address,
+            "expires_at": isoformat(expires_at),
+            "csrf_token": runtime.sessions.csrf_token(secret),
+        },
+        "Signed in",
     )
     response.set_cookie(
         SESSION_COOKIE,
-        session_secret(body.signature),
+        secret,
         max_age=runtime.settings.wallet_session_hours * 3600,
         httponly=True,
         samesite="lax",

@@ -85,19 +85,23 @@ class AccountService:
         return account
 
     async def login(self, email: str, password: str, client: str) -> Account:
-        """The account if the password matches; failures are limited per address and account."""
+        """The account if the password matches; attempts are limited per address and account.
+
+        Every attempt is counted before the password is checked, so parallel guesses
+        cannot all slip past the limit; a success clears the account's count (not the
+        address's, or one account's owner could clear it between guesses at others).
+        """
         email = normalise_email(email)
         for limiter, key in ((self._per_address, client), (self._per_account, email)):
-            decision = await limiter.peek(key)
+            decision = await limiter.hit(key)
             if not decision.allowed:
                 raise TooManyAttempts(decision.retry_after)
         account = await self.find(email)
         stored_hash = account.password_hash if account is not None else None
         matches = await self._verify(stored_hash or self._dummy_hash, password)
         if matches and account is not None and stored_hash and account.suspended_at is None:
+            await self._per_account.reset(email)
             return account
-        await self._per_address.hit(client)
-        await self._per_account.hit(email)
         raise InvalidCredentials
 
     async def _verify(self, password_hash: str, password: str) -> bool:

@@ -128,7 +128,8 @@ class ApiTokenService:
             last_used_at=None,
         )
         async with self._db.transaction() as session:
-            account = await self._account(session, account_id)
+            # The account row lock serialises creations, so the cap holds under races.
+            account = await self._account(session, account_id, lock=True)
             await require_accepted(session, account)
             await self._check_capacity(session, account_id, now)
             session.add(token)
@@ -175,8 +176,10 @@ class ApiTokenService:
         await self._bus.publish(CredentialChanged(token.token_hash))
         return token
 
-    async def _account(self, session: AsyncSession, account_id: int) -> Account:
-        account = await session.get(Account, account_id)
+    async def _account(
+        self, session: AsyncSession, account_id: int, *, lock: bool = False
+    ) -> Account:
+        account = await session.get(Account, account_id, with_for_update=lock)
         if account is None:
             raise NotFound("Account")
         return account

@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound
-from keystead.services.bot_settings import EntryCondition, ExitCondition, validated
+from keystead.services.bot_settings import (
+    EntryCondition,
+    ExitCondition,
+    VariableCondition,
+    validated,
+)
 from keystead.services.execution import ExecutionBackend
 from keystead.store.db import Database
 from keystead.store.trading import Bot, BrokerConnection, Position, Variable
@@ -53,12 +58,14 @@ class Backends:
         return self.paper if bot.is_paper else self.live
 
 
-async def owned_bot(session: AsyncSession, account_id: int, number: str) -> Bot:
-    bot = (
-        await session.execute(
-            select(Bot).where(Bot.number == number.upper(), Bot.account_id == account_id)
-        )
-    ).scalar_one_or_none()
+async def owned_bot(
+    session: AsyncSession, account_id: int, number: str, *, for_update: bool = False
+) -> Bot:
+    """The account's bot; `for_update` locks its row (PostgreSQL) for a change."""
+    statement = select(Bot).where(Bot.number == number.upper(), Bot.account_id == account_id)
+    if for_update:
+        statement = statement.with_for_update()
+    bot = (await session.execute(statement)).scalar_one_or_none()
     if bot is None:
         raise NotFound("Bot")
     return bot
@@ -109,13 +116,34 @@ async def load_details(
     variables: dict[str, Variable] = {}
     if with_variables and bots:
         wanted = set().union(*(_condition_variable_numbers(bot) for bot in bots))
+        account_ids = {bot.account_id for bot in bots}
         rows = await session.execute(
             select(Variable).where(
-                (Variable.bot_id.in_([bot.id for bot in bots])) | (Variable.number.in_(wanted))
+                Variable.account_id.in_(account_ids),
+                (Variable.bot_id.in_([bot.id for bot in bots])) | (Variable.number.in_(wanted)),
             )
         )
         variables = {variable.number: variable for variable in rows.scalars()}
     return [BotDetails(bot, brokers[bot.broker_connection_id], variables) for bot in bots]
+
+
+async def own_variables(
+    session: AsyncSession, account_id: int, references: list[VariableCondition], place: str
+) -> None:
+    """Conditions may only test the account's own variables."""
+    numbers = [reference.number for reference in references]
+    owned = set(
+        (
+            await session.execute(
+                select(Variable.number).where(
+                    Variable.account_id == account_id, Variable.number.in_(numbers)
+                )
+            )
+        ).scalars()
+    )
+    for index, number in enumerate(numbers):
+        if number not in owned:
+            raise InvalidInput(f"{place}.variables[{index}]", f"variable {number} not found")
 
 
 def clean_text(value: str, field_name: str, limit: int, *, allow_empty: bool) -> str:
@@ -151,7 +179,7 @@ class BotService:
 
     async def enable(self, account_id: int, number: str) -> BotDetails:
         async with self._db.transaction() as session:
-            bot = await owned_bot(session, account_id, number)
+            bot = await owned_bot(session, account_id, number, for_update=True)
             bot.status = ENABLED
             bot.disabled_at = None
             [details] = await load_details(session, [bot], True)
@@ -161,7 +189,7 @@ class BotService:
         """Disabled at once, or Disable on Close while positions are still open."""
         now = self._clock.now()
         async with self._db.transaction() as session:
-            bot = await owned_bot(session, account_id, number)
+            bot = await owned_bot(session, account_id, number, for_update=True)
             if await open_position_count(session, bot.id):
                 bot.status = DISABLE_ON_CLOSE
             elif bot.status != DISABLED:
@@ -173,7 +201,7 @@ class BotService:
     async def modify(self, account_id: int, number: str, changes: BotChanges) -> BotDetails:
         """Rename, annotate or change settings; settings are merged, then validated whole."""
         async with self._db.transaction() as session:
-            bot = await owned_bot(session, account_id, number)
+            bot = await owned_bot(session, account_id, number, for_update=True)
             if changes.name is not None:
                 bot.name = clean_text(changes.name, "name", MAX_NAME_LENGTH, allow_empty=False)
             if changes.notes is not None:
@@ -181,10 +209,12 @@ class BotService:
             if changes.entry_condition is not None:
                 merged = {**bot.entry_condition, **changes.entry_condition}
                 entry = validated(EntryCondition, merged, "entry_condition")
+                await own_variables(session, account_id, entry.variables, "entry_condition")
                 bot.entry_condition = entry.model_dump(mode="json")
             if changes.exit_condition is not None:
                 merged = {**bot.exit_condition, **changes.exit_condition}
                 exit_ = validated(ExitCondition, merged, "exit_condition")
+                await own_variables(session, account_id, exit_.variables, "exit_condition")
                 bot.exit_condition = exit_.model_dump(mode="json")
             [details] = await load_details(session, [bot], True)
         return details
@@ -193,7 +223,7 @@ class BotService:
         """Open a position now through the bot's execution backend."""
         now = self._clock.now()
         async with self._db.transaction() as session:
-            bot = await owned_bot(session, account_id, number)
+            bot = await owned_bot(session, account_id, number, for_update=True)
             if bot.status != ENABLED:
                 raise Conflict(f"Bot is {bot.status}; enable it before opening a position")
             broker = await session.get(BrokerConnection, bot.broker_connection_id)
@@ -213,10 +243,12 @@ class BotService:
         """Close every open position of the bot through its execution backend."""
         now = self._clock.now()
         async with self._db.transaction() as session:
-            bot = await owned_bot(session, account_id, number)
+            bot = await owned_bot(session, account_id, number, for_update=True)
             positions = (
                 await session.execute(
-                    select(Position).where(Position.bot_id == bot.id, Position.status == "OPEN")
+                    select(Position)
+                    .where(Position.bot_id == bot.id, Position.status == "OPEN")
+                    .with_for_update()
                 )
             ).scalars()
             for position in positions:
@@ -237,8 +269,13 @@ async def close_one(
     order = await backend.close_position(position, bot, now)
     order.position_id = position.id
     session.add(order)
-    broker = await session.get(BrokerConnection, bot.broker_connection_id)
-    if broker is not None and position.profit_dollars is not None:
-        broker.net_liquidation_value = round(
-            broker.net_liquidation_value + position.profit_dollars, 2
+    if position.profit_dollars is not None:
+        # Credited in SQL, so concurrent closes on one broker add up instead of overwriting.
+        await session.execute(
+            update(BrokerConnection)
+            .where(BrokerConnection.id == bot.broker_connection_id)
+            .values(
+                net_liquidation_value=BrokerConnection.net_liquidation_value
+                + position.profit_dollars
+            )
         )

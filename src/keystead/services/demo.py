@@ -32,7 +32,9 @@ async def seed_demo(
     await runtime.terms.accept(account.id, terms.version)
     async with runtime.db.transaction() as session:
         if not await has_trading_data(session, account.id):
-            await seed_trading(session, account.id, email, runtime.clock.now())
+            await seed_trading(
+                session, account.id, email, runtime.clock.now(), runtime.settings.secret_bytes
+            )
     return DemoCredentials(
         email=account.email or email, password=password, account_number=account.number
     )

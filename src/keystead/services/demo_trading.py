@@ -1,10 +1,11 @@
 """The demo account's trading data: broker connections, bots in every status with
 full settings, a year of positions and orders through the paper backend's own
 pricing, variables and a report. Deterministic: the same email and day give the
-same data."""
+same data on one server (numbers are keyed by its secret)."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 import zlib
 from collections.abc import Callable
@@ -176,9 +177,13 @@ async def has_trading_data(session: AsyncSession, account_id: int) -> bool:
     return bool(count)
 
 
-async def seed_trading(session: AsyncSession, account_id: int, email: str, now: datetime) -> None:
+async def seed_trading(
+    session: AsyncSession, account_id: int, email: str, now: datetime, secret: bytes
+) -> None:
     """Create the demo's trading data for the account (call once; see has_trading_data)."""
-    new_number = _numbers(f"keystead-demo:{email}")
+    # Repeatable on one server, unguessable elsewhere: object numbers are not secrets,
+    # but nobody should be able to compute another deployment's.
+    new_number = _numbers(f"keystead-demo:{email}:{hashlib.sha256(secret).hexdigest()}")
     today = now.date()
     brokers = [
         BrokerConnection(

@@ -80,7 +80,7 @@ class PositionService:
         """Close one position through its bot's execution backend."""
         now = self._clock.now()
         async with self._db.transaction() as session:
-            position = await self._owned(session, account_id, number)
+            position = await self._owned(session, account_id, number, for_update=True)
             if position.status != OPEN:
                 raise Conflict("Position is already closed")
             bot = await session.get(Bot, position.bot_id)
@@ -90,14 +90,16 @@ class PositionService:
             [details] = await _details(session, [position])
         return details
 
-    async def _owned(self, session: AsyncSession, account_id: int, number: str) -> Position:
-        position = (
-            await session.execute(
-                select(Position).where(
-                    Position.number == number.upper(), Position.account_id == account_id
-                )
-            )
-        ).scalar_one_or_none()
+    async def _owned(
+        self, session: AsyncSession, account_id: int, number: str, *, for_update: bool = False
+    ) -> Position:
+        statement = select(Position).where(
+            Position.number == number.upper(), Position.account_id == account_id
+        )
+        if for_update:
+            # Two closes of one position must not both see it open (PostgreSQL).
+            statement = statement.with_for_update()
+        position = (await session.execute(statement)).scalar_one_or_none()
         if position is None:
             raise NotFound("Position")
         return position

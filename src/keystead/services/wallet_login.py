@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from keystead.access import tokens, wallet
 from keystead.access.sessions import WALLET, SessionManager
 from keystead.clock import Clock
-from keystead.errors import InvalidInput, WalletSignInFailed
+from keystead.errors import InvalidInput, TooManyAttempts, WalletSignInFailed
+from keystead.limiter import Limiter
 from keystead.store.db import Database
 from keystead.store.models import Account, WalletNonce
 
@@ -53,15 +54,28 @@ def session_secret(signature: str) -> str:
 
 class WalletLoginService:
     def __init__(
-        self, db: Database, clock: Clock, sessions: SessionManager, policy: WalletPolicy
+        self,
+        db: Database,
+        clock: Clock,
+        sessions: SessionManager,
+        policy: WalletPolicy,
+        attempts: Limiter,
     ) -> None:
         self._db = db
         self._clock = clock
         self._sessions = sessions
         self.policy = policy
+        self._attempts = attempts
 
-    async def challenge(self, address: str) -> Challenge:
+    async def _count_attempt(self, client: str) -> None:
+        """Challenges write a row and logins recover a signature: both are limited."""
+        decision = await self._attempts.hit(client)
+        if not decision.allowed:
+            raise TooManyAttempts(decision.retry_after)
+
+    async def challenge(self, address: str, client: str) -> Challenge:
         """An EIP-4361 message for `address`, bound to this server, with a fresh nonce."""
+        await self._count_attempt(client)
         try:
             checksummed = wallet.checksum_address(address.strip())
         except wallet.WalletMessageError as error:
@@ -112,8 +126,9 @@ class WalletLoginService:
         if message.issued_at > now + CLOCK_SKEW:
             raise WalletSignInFailed("the message was issued in the future")
 
-    async def login(self, text: str, signature: str) -> tuple[Account, datetime]:
+    async def login(self, text: str, signature: str, client: str) -> tuple[Account, datetime]:
         """Verify a signed challenge; returns the account (created at its first login)."""
+        await self._count_attempt(client)
         now = self._clock.now()
         try:
             message = wallet.parse(text)
