@@ -215,3 +215,14 @@ async def test_the_answer_with_the_plain_token_is_not_cached(client: httpx.Async
         "POST", "/account/api-tokens", json={"name": "x", "permissions": ["bots:read"]}
     )
     assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_extend_never_moves_expiry_earlier(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    user = await sign_up(client)
+    far = (clock.now() + timedelta(days=366)).replace(microsecond=0)
+    token = await user.create_token(["bots:read"], expires_at=far.isoformat())
+    response = await user.request("POST", f"/account/api-tokens/{token['id']}/extend")
+    assert response.status_code == 200
+    assert parse_time(response.json()["data"]["expires_at"]) == far

@@ -12,7 +12,6 @@ def principal(account_id: int = 1, credential_id: str = "TOKEN00001") -> Princip
         account_id=account_id,
         account_number="ACCOUNT001",
         credential_id=credential_id,
-        credential_kind="token",
         preview="kst_...abcd",
         permissions=frozenset({"account:read"}),
         expires_at=None,

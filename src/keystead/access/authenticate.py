@@ -25,7 +25,6 @@ _BLOCKLIST_PRUNE_AT = 10_000
 
 _LOOKUP = select(
     ApiToken.id,
-    ApiToken.kind,
     ApiToken.permissions,
     ApiToken.preview,
     ApiToken.expires_at,
@@ -96,7 +95,6 @@ class Authenticator:
             return None
         (
             credential_id,
-            kind,
             permissions,
             preview,
             expires_at,
@@ -111,7 +109,6 @@ class Authenticator:
             account_id=account_id,
             account_number=account_number,
             credential_id=credential_id,
-            credential_kind=kind,
             preview=preview,
             permissions=frozenset(permissions),
             expires_at=expires_at.timestamp() if expires_at is not None else None,

@@ -10,7 +10,6 @@ class Principal:
     account_id: int
     account_number: str
     credential_id: str
-    credential_kind: str
     preview: str
     permissions: frozenset[str]
     expires_at: float | None

@@ -106,7 +106,3 @@ class SessionManager:
             await session.execute(
                 delete(WebSession).where(WebSession.id_hash == self._id_hash(secret))
             )
-
-    async def end_all(self, account_id: int) -> None:
-        async with self._db.transaction() as session:
-            await session.execute(delete(WebSession).where(WebSession.account_id == account_id))

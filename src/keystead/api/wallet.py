@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from keystead.access.sessions import SESSION_COOKIE
 from keystead.api.deps import AppRuntime, WalletLogoutSession, client_address
+from keystead.api.schemas import Envelope
 from keystead.clock import isoformat
 from keystead.envelope import ok
 from keystead.services.wallet_login import session_secret
@@ -36,7 +37,7 @@ class WalletLoginOut(BaseModel):
     csrf_token: str
 
 
-@router.get("/challenge")
+@router.get("/challenge", response_model=Envelope[ChallengeOut])
 async def challenge(
     request: Request,
     runtime: AppRuntime,
@@ -53,7 +54,7 @@ async def challenge(
     )
 
 
-@router.post("/login")
+@router.post("/login", response_model=Envelope[WalletLoginOut])
 async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> Response:
     """Verify the signed challenge. The signature is then the session credential:
     send it as `Authorization: Bearer <signature>`. A cookie is set for web pages too;
@@ -81,7 +82,7 @@ async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> R
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=Envelope[None])
 async def logout(session: WalletLogoutSession, runtime: AppRuntime) -> Response:
     await runtime.wallet.logout(session.secret)
     response = ok(None, "Signed out")

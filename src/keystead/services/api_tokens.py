@@ -157,9 +157,13 @@ class ApiTokenService:
         return token
 
     async def extend(self, account_id: int, token_id: str) -> ApiToken:
-        """Move expiry to the default lifetime from now."""
-        changes = TokenChanges(expires_at=self.now() + self.policy.default_lifetime)
-        return await self.update(account_id, token_id, changes)
+        """Move expiry to the default lifetime from now; never earlier than it already is."""
+        async with self._db.read() as session:
+            current = (await self._owned(session, account_id, token_id)).expires_at
+        target = self.now() + self.policy.default_lifetime
+        if current is not None and current > target:
+            target = current
+        return await self.update(account_id, token_id, TokenChanges(expires_at=target))
 
     async def revoke(self, account_id: int | None, token_id: str) -> ApiToken:
         """Revoke (idempotent). `account_id=None` is the operator's reach over every account."""

@@ -226,10 +226,6 @@ class ImportSummary:
     positions: int
     orders: int
 
-    @property
-    def total(self) -> int:
-        return self.broker_connections + self.bots + self.positions + self.orders
-
 
 def _place(location: tuple[Any, ...]) -> str:
     place = ""
