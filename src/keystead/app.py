@@ -17,6 +17,7 @@ from keystead.envelope import install_error_handlers
 from keystead.observability import Metrics, RequestLog, configure_logging
 from keystead.runtime import Runtime, build_runtime
 from keystead.version import __version__
+from keystead.web import include_pages
 
 DESCRIPTION = (
     "keystead guards an API with accounts, API terms, scoped expiring bearer tokens, "
@@ -66,6 +67,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     include_routers(app)
+    include_pages(app)
     install_error_handlers(app)
     app.state.permissions = PermissionTable(app.routes)
     # Added last = outermost: the request log sees every response, guard answers included.

@@ -23,8 +23,9 @@ class SealError(Exception):
 
 
 class Sealer:
-    def __init__(self, server_secret: bytes) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+    def __init__(self, server_secret: bytes, purpose: bytes = _INFO) -> None:
+        # One key per purpose: a value sealed for one use never opens for another.
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
             server_secret
         )
         self._aead = AESGCM(key)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from starlette.responses import Response
 
 from keystead.clock import Clock
 from keystead.store.db import Database
@@ -33,6 +34,16 @@ class StartedSession:
     secret: str
     csrf_token: str
     max_age_seconds: int
+
+
+def set_session_cookie(response: Response, secret: str, max_age: int, secure: bool) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, secret, max_age=max_age, httponly=True, samesite="lax", secure=secure
+    )
+
+
+def clear_session_cookie(response: Response, secure: bool) -> None:
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
 
 
 class SessionManager:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from keystead.access.sessions import SESSION_COOKIE
+from keystead.access.sessions import clear_session_cookie, set_session_cookie
 from keystead.api.deps import AppRuntime, CurrentSession, client_address
 from keystead.api.schemas import AccountOut, Envelope, LoginIn, LoginOut, RegisterIn, account_view
 from keystead.envelope import ok
@@ -24,13 +24,8 @@ async def login(body: LoginIn, request: Request, runtime: AppRuntime) -> Respons
     account = await runtime.accounts.login(body.email, body.password, client_address(request))
     started = await runtime.sessions.start(account.id)
     response = ok({"account": account_view(account), "csrf_token": started.csrf_token}, "Logged in")
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.secret,
-        max_age=started.max_age_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.cookies_secure,
+    set_session_cookie(
+        response, started.secret, started.max_age_seconds, runtime.settings.cookies_secure
     )
     return response
 
@@ -39,5 +34,5 @@ async def login(body: LoginIn, request: Request, runtime: AppRuntime) -> Respons
 async def logout(session: CurrentSession, runtime: AppRuntime) -> Response:
     await runtime.sessions.end(session.secret)
     response = ok(None, "Logged out")
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    clear_session_cookie(response, runtime.settings.cookies_secure)
     return response

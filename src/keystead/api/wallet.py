@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from keystead.access.sessions import SESSION_COOKIE
+from keystead.access.sessions import clear_session_cookie, set_session_cookie
 from keystead.api.deps import AppRuntime, WalletLogoutSession, client_address
 from keystead.api.schemas import Envelope
 from keystead.clock import isoformat
@@ -71,13 +71,11 @@ async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> R
         },
         "Signed in",
     )
-    response.set_cookie(
-        SESSION_COOKIE,
+    set_session_cookie(
+        response,
         secret,
-        max_age=runtime.settings.wallet_session_hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.cookies_secure,
+        runtime.settings.wallet_session_hours * 3600,
+        runtime.settings.cookies_secure,
     )
     return response
 
@@ -86,5 +84,5 @@ async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> R
 async def logout(session: WalletLogoutSession, runtime: AppRuntime) -> Response:
     await runtime.wallet.logout(session.secret)
     response = ok(None, "Signed out")
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    clear_session_cookie(response, runtime.settings.cookies_secure)
     return response

@@ -101,6 +101,10 @@ class ApiTokenService:
         async with self._db.read() as session:
             return list((await session.execute(statement)).scalars())
 
+    async def get(self, account_id: int, token_id: str) -> ApiToken:
+        async with self._db.read() as session:
+            return await self._owned(session, account_id, token_id)
+
     async def create(
         self,
         account_id: int,
@@ -158,8 +162,7 @@ class ApiTokenService:
 
     async def extend(self, account_id: int, token_id: str) -> ApiToken:
         """Move expiry to the default lifetime from now; never earlier than it already is."""
-        async with self._db.read() as session:
-            current = (await self._owned(session, account_id, token_id)).expires_at
+        current = (await self.get(account_id, token_id)).expires_at
         target = self.now() + self.policy.default_lifetime
         if current is not None and current > target:
             target = current

@@ -1,0 +1,131 @@
+"""Sign up, sign in (email and password, or an Ethereum wallet), sign out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from keystead.access.sessions import clear_session_cookie, set_session_cookie
+from keystead.api.deps import AppRuntime, client_address
+from keystead.errors import InvalidInput, KeysteadError, TooManyAttempts
+from keystead.web.flash import Flash
+from keystead.web.forms import checked_form, local_path, text
+from keystead.web.page_route import PageRoute, pages_of
+from keystead.web.visitor import AnyVisitor, SignedIn, Visitor
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+HOME = "/api"
+
+
+def _problem(error: KeysteadError) -> str:
+    if isinstance(error, TooManyAttempts):
+        return f"Too many attempts. Try again in {error.retry_after} seconds."
+    return error.message
+
+
+async def _signed_in(
+    request: Request, runtime: AppRuntime, account_id: int, to: str, flash: Flash | None = None
+) -> Response:
+    started = await runtime.sessions.start(account_id)
+    response = pages_of(request).redirect(to)
+    set_session_cookie(
+        response, started.secret, started.max_age_seconds, runtime.settings.cookies_secure
+    )
+    if flash is not None:
+        pages_of(request).put_flash(response, flash, started.csrf_token)
+    return response
+
+
+@router.get("/")
+async def home(request: Request, visitor: AnyVisitor) -> Response:
+    return pages_of(request).redirect(HOME if visitor.account else "/login")
+
+
+@router.get("/login")
+async def login_page(
+    request: Request,
+    visitor: AnyVisitor,
+    next_path: Annotated[str, Query(alias="next", max_length=500)] = HOME,
+    signed_out: bool = False,
+) -> Response:
+    target = local_path(next_path, HOME)
+    if visitor.account is not None:
+        return pages_of(request).redirect(target)
+    notice = "You are signed out." if signed_out else None
+    return pages_of(request).render(
+        request, visitor, "login.html", next=target, email="", error=None, notice=notice
+    )
+
+
+@router.post("/login")
+async def login(request: Request, visitor: AnyVisitor, runtime: AppRuntime) -> Response:
+    form = await checked_form(request, visitor, runtime.sessions)
+    email, target = text(form, "email"), local_path(text(form, "next"), HOME)
+    try:
+        account = await runtime.accounts.login(
+            email, text(form, "password"), client_address(request)
+        )
+    except KeysteadError as error:
+        return pages_of(request).render(
+            request,
+            visitor,
+            "login.html",
+            status=error.status,
+            next=target,
+            email=email,
+            error=_problem(error),
+            notice=None,
+        )
+    return await _signed_in(request, runtime, account.id, target)
+
+
+@router.get("/register")
+async def register_page(request: Request, visitor: AnyVisitor) -> Response:
+    if visitor.account is not None:
+        return pages_of(request).redirect(HOME)
+    return _register_form(request, visitor, email="", errors={})
+
+
+def _register_form(
+    request: Request,
+    visitor: Visitor,
+    *,
+    email: str,
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    return pages_of(request).render(
+        request, visitor, "register.html", status=status, email=email, errors=errors
+    )
+
+
+@router.post("/register")
+async def register(request: Request, visitor: AnyVisitor, runtime: AppRuntime) -> Response:
+    form = await checked_form(request, visitor, runtime.sessions)
+    email, password = text(form, "email"), text(form, "password")
+    if password != text(form, "password_again"):
+        errors = {"password_again": "The two passwords differ; type the same password twice."}
+        return _register_form(request, visitor, email=email, errors=errors, status=422)
+    try:
+        account = await runtime.accounts.register(email, password)
+    except InvalidInput as error:
+        errors = {item["field"]: item["message"] for item in error.data["errors"]}
+        return _register_form(request, visitor, email=email, errors=errors, status=422)
+    except KeysteadError as error:
+        return _register_form(
+            request, visitor, email=email, errors={"email": error.message}, status=error.status
+        )
+    welcome = Flash("Welcome to keystead. Read and accept the API terms to create tokens.")
+    return await _signed_in(request, runtime, account.id, "/settings/api", welcome)
+
+
+@router.post("/logout")
+async def logout(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
+    await checked_form(request, member.visitor, runtime.sessions)
+    await runtime.sessions.end(member.secret)
+    response = pages_of(request).redirect("/login?signed_out=1")
+    clear_session_cookie(response, runtime.settings.cookies_secure)
+    return response

@@ -1,0 +1,135 @@
+"""Bots: the list with enable / disable, and one bot with its history charts and positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import groupby
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from keystead.api.deps import AppRuntime
+from keystead.services.bots import ENABLED, BotDetails
+from keystead.services.paging import Listing
+from keystead.web.charts import line_chart
+from keystead.web.flash import Flash
+from keystead.web.forms import checked_form, local_path, text
+from keystead.web.page_route import PageRoute, pages_of
+from keystead.web.visitor import Member, SignedIn
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+BOTS_PAGE = "/bots"
+HISTORY_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRow:
+    month: date
+    profit: float
+    total_return_percent: float
+    worst_drawdown_percent: float
+
+
+def monthly(history: list[dict[str, Any]]) -> list[MonthRow]:
+    """Month by month: profit, total return at the month's end, deepest drawdown."""
+    rows = []
+    for (year, month), days in groupby(history, key=lambda d: (d["date"].year, d["date"].month)):
+        in_month = list(days)
+        rows.append(
+            MonthRow(
+                month=date(year, month, 1),
+                profit=sum(d["profit"] for d in in_month),
+                total_return_percent=in_month[-1]["total_return_percent"],
+                worst_drawdown_percent=min(d["current_drawdown_percent"] for d in in_month),
+            )
+        )
+    return rows
+
+
+def _percent_label(value: float) -> str:
+    return f"{value:,.1f}%"
+
+
+@router.get(BOTS_PAGE)
+async def bots_page(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
+    bots = await runtime.bots.for_account(member.account.id, None, include_details=False)
+    return pages_of(request).render(
+        request, member.visitor, "bots.html", bots=bots, enabled=ENABLED
+    )
+
+
+@router.get(BOTS_PAGE + "/{number}")
+async def bot_page(
+    request: Request, number: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    account_id = member.account.id
+    details = await runtime.bots.get(account_id, number, include_details=False)
+    end = runtime.clock.now().date()
+    history = await runtime.reports.bot_history(
+        account_id, details.bot.number, end - timedelta(days=HISTORY_DAYS), end
+    )
+    positions = await runtime.positions.for_account(
+        account_id, Listing(bot_number=details.bot.number)
+    )
+    days = [d["date"] for d in history]
+    equity = line_chart(
+        "Equity curve: total return",
+        days,
+        [d["total_return_percent"] for d in history],
+        _percent_label,
+    )
+    drawdown = line_chart(
+        "Drawdown",
+        days,
+        [d["current_drawdown_percent"] for d in history],
+        _percent_label,
+        filled=True,
+    )
+    return pages_of(request).render(
+        request,
+        member.visitor,
+        "bot.html",
+        details=details,
+        enabled=ENABLED,
+        equity=equity,
+        drawdown=drawdown,
+        months=monthly(history),
+        total_profit=sum(d["profit"] for d in history),
+        total_return=history[-1]["total_return_percent"] if history else 0.0,
+        max_drawdown=min((d["current_drawdown_percent"] for d in history), default=0.0),
+        positions=positions,
+        history_days=HISTORY_DAYS,
+    )
+
+
+async def _switched(
+    request: Request, member: Member, runtime: AppRuntime, details: BotDetails, back: str
+) -> Response:
+    done = Flash(f"Bot “{details.bot.name}” is now {details.bot.status}.")
+    return pages_of(request).redirect(back, member.visitor, done)
+
+
+async def _back(request: Request, member: Member, runtime: AppRuntime) -> str:
+    form = await checked_form(request, member.visitor, runtime.sessions)
+    return local_path(text(form, "back"), BOTS_PAGE)
+
+
+@router.post(BOTS_PAGE + "/{number}/enable")
+async def enable_bot(
+    request: Request, number: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    back = await _back(request, member, runtime)
+    details = await runtime.bots.enable(member.account.id, number)
+    return await _switched(request, member, runtime, details, back)
+
+
+@router.post(BOTS_PAGE + "/{number}/disable")
+async def disable_bot(
+    request: Request, number: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    back = await _back(request, member, runtime)
+    details = await runtime.bots.disable(member.account.id, number)
+    return await _switched(request, member, runtime, details, back)

@@ -1,0 +1,121 @@
+"""Performance charts as plain SVG geometry: no script, no library, nothing to fetch.
+
+Pure functions from a daily series to coordinates; the template draws them.
+Trading days are spaced evenly (weekends do not leave gaps).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+WIDTH = 720
+HEIGHT = 240
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 28
+_MAX_X_LABELS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    at: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    title: str
+    description: str
+    line: str
+    """`x,y x,y …`: one point per day, for a `<polyline>`."""
+    area: str | None
+    """The same points closed along the zero line, for a filled `<polygon>`; or None."""
+    point_count: int
+    zero_y: float
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = _LEFT
+    right: int = WIDTH - _RIGHT
+    top: int = _TOP
+    bottom: int = HEIGHT - _BOTTOM
+
+
+def nice_step(span: float, wanted_ticks: int = 4) -> float:
+    """A round step (1, 2 or 5 × 10ⁿ) that cuts `span` into about `wanted_ticks` parts."""
+    raw = span / wanted_ticks
+    magnitude: float = 10.0 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 5, 10):
+        if raw <= multiple * magnitude:
+            return multiple * magnitude
+    return 10 * magnitude
+
+
+def _value_ticks(low: float, high: float) -> list[float]:
+    step = nice_step(high - low)
+    first = math.floor(low / step)
+    last = math.ceil(high / step)
+    return [round(index * step, 10) for index in range(first, last + 1)]
+
+
+def _month_ticks(days: Sequence[date], x_of: Callable[[int], float]) -> list[Tick]:
+    starts = [
+        index
+        for index, day in enumerate(days)
+        if index == 0 or (day.year, day.month) != (days[index - 1].year, days[index - 1].month)
+    ]
+    every = max(1, math.ceil(len(starts) / _MAX_X_LABELS))
+    return [Tick(x_of(index), days[index].strftime("%b %Y")) for index in starts[::every]]
+
+
+def line_chart(
+    title: str,
+    days: Sequence[date],
+    values: Sequence[float],
+    label: Callable[[float], str],
+    *,
+    filled: bool = False,
+) -> Chart | None:
+    """The chart of `values` (one per day in `days`), or None when there is no day."""
+    if not days:
+        return None
+    if len(days) != len(values):
+        raise ValueError("one value per day is needed")
+    low, high = min(0.0, *values), max(0.0, *values)
+    if high == low:
+        high = low + 1
+    ticks = _value_ticks(low, high)
+    bottom_value, top_value = ticks[0], ticks[-1]
+    plot_width = WIDTH - _LEFT - _RIGHT
+    plot_height = HEIGHT - _TOP - _BOTTOM
+
+    def x_of(index: int) -> float:
+        return _LEFT + (plot_width * index / (len(days) - 1) if len(days) > 1 else plot_width / 2)
+
+    def y_of(value: float) -> float:
+        return _TOP + plot_height * (top_value - value) / (top_value - bottom_value)
+
+    points = [f"{x_of(i):.1f},{y_of(v):.1f}" for i, v in enumerate(values)]
+    zero_y = y_of(0.0)
+    area = None
+    if filled:
+        area = " ".join(
+            [f"{x_of(0):.1f},{zero_y:.1f}", *points, f"{x_of(len(days) - 1):.1f},{zero_y:.1f}"]
+        )
+    description = (
+        f"{len(days)} trading days from {days[0]:%d %b %Y} to {days[-1]:%d %b %Y}: "
+        f"starts at {label(values[0])}, ends at {label(values[-1])}, "
+        f"lowest {label(min(values))}, highest {label(max(values))}."
+    )
+    return Chart(
+        title=title,
+        description=description,
+        line=" ".join(points),
+        area=area,
+        point_count=len(points),
+        zero_y=zero_y,
+        y_ticks=[Tick(y_of(value), label(value)) for value in ticks],
+        x_ticks=_month_ticks(days, x_of),
+    )

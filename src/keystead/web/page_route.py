@@ -1,0 +1,72 @@
+"""The route class of every page: errors become pages, not JSON envelopes.
+
+A signed-out visitor is sent to the sign-in page and brought back afterwards;
+anything else a service refuses is shown as a readable page with its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from keystead.envelope import STORAGE_UNAVAILABLE, is_storage_outage, validation_details
+from keystead.errors import CsrfRejected, KeysteadError, NotAuthenticated, describe_invalid
+from keystead.runtime import Runtime
+from keystead.web.rendering import Pages
+from keystead.web.visitor import Visitor, current_visitor
+
+logger = structlog.get_logger("keystead.web")
+
+CSRF_EXPLAINED = (
+    "This form has expired or did not come from this site. Go back, reload the page and try again."
+)
+
+
+def pages_of(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+async def error_page(
+    request: Request, status: int, message: str, *, storage_up: bool = True
+) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    # With storage down the visitor cannot be looked up: the page shows as signed out.
+    visitor = await current_visitor(request, runtime) if storage_up else Visitor(None, "", "")
+    return pages_of(request).render(
+        request, visitor, "error.html", status=status, status_code=status, message=message
+    )
+
+
+class PageRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except NotAuthenticated:
+                back = request.url.path if request.method == "GET" else "/"
+                return pages_of(request).redirect(f"/login?next={quote(back)}")
+            except CsrfRejected:
+                return await error_page(request, 403, CSRF_EXPLAINED)
+            except KeysteadError as error:
+                return await error_page(request, error.status, error.message)
+            except RequestValidationError as error:
+                message = describe_invalid(validation_details(error.errors()))
+                return await error_page(request, 422, message)
+            except DBAPIError as error:
+                if not is_storage_outage(error):
+                    raise
+                logger.warning("storage unavailable", path=request.url.path)
+                return await error_page(request, 503, STORAGE_UNAVAILABLE, storage_up=False)
+
+        return page_handler

@@ -1,0 +1,256 @@
+"""The API page: create tokens (shown once), list them, edit, extend and revoke them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from keystead.access.permissions import CATALOGUE, PermissionInfo
+from keystead.api.deps import AppRuntime
+from keystead.errors import Conflict, InvalidInput, KeysteadError
+from keystead.runtime import API_PAGE
+from keystead.services.api_tokens import TokenChanges, TokenStatus, status_of
+from keystead.store.models import ApiToken
+from keystead.web.flash import Flash
+from keystead.web.forms import checked_form, text, texts
+from keystead.web.page_route import PageRoute, pages_of
+from keystead.web.visitor import Member, SignedIn
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+_LABELS = {info.id.value: info.label for info in CATALOGUE}
+
+
+def _grouped(catalogue: tuple[PermissionInfo, ...]) -> list[tuple[str, list[PermissionInfo]]]:
+    groups: dict[str, list[PermissionInfo]] = {}
+    for info in catalogue:
+        groups.setdefault(info.resource, []).append(info)
+    return list(groups.items())
+
+
+PERMISSION_GROUPS = _grouped(CATALOGUE)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    id: str
+    name: str
+    preview: str
+    permissions: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    status: str
+    expiring_soon: bool
+
+
+@dataclass
+class TokenForm:
+    """What the create and edit forms show: the values typed and what is wrong with them."""
+
+    name: str = ""
+    permissions: set[str] = field(default_factory=set)
+    expires_on: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def _row(token: ApiToken, now: datetime, warn_within: timedelta) -> TokenRow:
+    status = status_of(token, now)
+    soon = (
+        status == TokenStatus.ACTIVE
+        and token.expires_at is not None
+        and token.expires_at - now <= warn_within
+    )
+    return TokenRow(
+        id=token.id,
+        name=token.name,
+        preview=token.preview,
+        permissions=[_LABELS.get(p, p) for p in token.permissions],
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        last_used_at=token.last_used_at,
+        status=status,
+        expiring_soon=soon,
+    )
+
+
+def _expiry(value: str, now: datetime) -> datetime | None:
+    """The chosen day at the current time of day (so a year ahead is exactly a year)."""
+    if not value:
+        return None
+    try:
+        chosen = date.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidInput("expires_at", "must be a date like 2027-11-21") from error
+    return datetime.combine(chosen, now.time(), UTC)
+
+
+def _form_of(form: FormData) -> TokenForm:
+    return TokenForm(
+        name=text(form, "name"),
+        permissions=set(texts(form, "permissions")),
+        expires_on=text(form, "expires_at"),
+    )
+
+
+def _explain(into: TokenForm, error: KeysteadError) -> None:
+    if isinstance(error, InvalidInput):
+        for item in error.data["errors"]:
+            into.errors[item["field"]] = item["message"]
+    else:
+        into.problem = error.message
+
+
+def _date_bounds(runtime: AppRuntime) -> dict[str, str]:
+    now = runtime.clock.now()
+    policy = runtime.tokens.policy
+    return {
+        "min_date": (now + timedelta(days=1)).date().isoformat(),
+        "max_date": (now + policy.max_lifetime).date().isoformat(),
+        "default_date": (now + policy.default_lifetime).date().isoformat(),
+    }
+
+
+async def _api_page(
+    request: Request,
+    member: Member,
+    runtime: AppRuntime,
+    form: TokenForm | None = None,
+    status: int = 200,
+) -> Response:
+    # Show this instance's latest uses, not the ones still waiting to be written.
+    await runtime.last_used.flush()
+    tokens = await runtime.tokens.for_account(member.account.id)
+    terms = await runtime.terms.current()
+    now = runtime.clock.now()
+    warn_within = timedelta(days=max(runtime.settings.reminder_days))
+    bounds = _date_bounds(runtime)
+    return pages_of(request).render(
+        request,
+        member.visitor,
+        "api.html",
+        status=status,
+        tokens=[_row(token, now, warn_within) for token in tokens],
+        terms_accepted=member.account.terms_accepted_version == terms.version,
+        terms_version=terms.version,
+        groups=PERMISSION_GROUPS,
+        form=form or TokenForm(expires_on=bounds["default_date"]),
+        form_open=form is not None,
+        warn_days=warn_within.days,
+        **bounds,
+    )
+
+
+@router.get(API_PAGE)
+async def api_page(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
+    return await _api_page(request, member, runtime)
+
+
+@router.post(f"{API_PAGE}/tokens")
+async def create_token(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
+    form = _form_of(await checked_form(request, member.visitor, runtime.sessions))
+    try:
+        expires_at = _expiry(form.expires_on, runtime.clock.now())
+        token, plain = await runtime.tokens.create(
+            member.account.id, form.name, sorted(form.permissions), expires_at
+        )
+    except (InvalidInput, Conflict) as error:
+        _explain(form, error)
+        return await _api_page(request, member, runtime, form, status=error.status)
+    created = Flash(f"Token “{token.name}” created.", secret=plain)
+    return pages_of(request).redirect(API_PAGE, member.visitor, created)
+
+
+async def _edit_page(
+    request: Request,
+    member: Member,
+    runtime: AppRuntime,
+    token: ApiToken,
+    form: TokenForm,
+    status: int = 200,
+) -> Response:
+    now = runtime.clock.now()
+    return pages_of(request).render(
+        request,
+        member.visitor,
+        "token_edit.html",
+        status=status,
+        token=_row(token, now, timedelta(days=max(runtime.settings.reminder_days))),
+        groups=PERMISSION_GROUPS,
+        form=form,
+        extended_until=now + runtime.tokens.policy.default_lifetime,
+        **_date_bounds(runtime),
+    )
+
+
+@router.get(API_PAGE + "/tokens/{token_id}/edit")
+async def edit_page(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    token = await runtime.tokens.get(member.account.id, token_id)
+    if token.revoked_at is not None:
+        raise Conflict("Token is revoked; create a new one instead")
+    current = TokenForm(
+        name=token.name,
+        permissions=set(token.permissions),
+        expires_on=token.expires_at.date().isoformat() if token.expires_at else "",
+    )
+    return await _edit_page(request, member, runtime, token, current)
+
+
+@router.post(API_PAGE + "/tokens/{token_id}/edit")
+async def edit_token(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    form = _form_of(await checked_form(request, member.visitor, runtime.sessions))
+    token = await runtime.tokens.get(member.account.id, token_id)
+    unchanged_day = token.expires_at.date().isoformat() if token.expires_at else ""
+    try:
+        expires_at = None
+        if form.expires_on != unchanged_day:
+            expires_at = _expiry(form.expires_on, runtime.clock.now())
+        changes = TokenChanges(form.name, sorted(form.permissions), expires_at)
+        token = await runtime.tokens.update(member.account.id, token_id, changes)
+    except (InvalidInput, Conflict) as error:
+        _explain(form, error)
+        return await _edit_page(request, member, runtime, token, form, status=error.status)
+    saved = Flash(f"Token “{token.name}” saved. The change applies to its next request.")
+    return pages_of(request).redirect(API_PAGE, member.visitor, saved)
+
+
+@router.post(API_PAGE + "/tokens/{token_id}/extend")
+async def extend_token(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    await checked_form(request, member.visitor, runtime.sessions)
+    token = await runtime.tokens.extend(member.account.id, token_id)
+    assert token.expires_at is not None
+    extended = Flash(f"Token “{token.name}” now expires on {token.expires_at:%d %b %Y}.")
+    return pages_of(request).redirect(API_PAGE, member.visitor, extended)
+
+
+@router.get(API_PAGE + "/tokens/{token_id}/revoke")
+async def revoke_page(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    token = await runtime.tokens.get(member.account.id, token_id)
+    if token.revoked_at is not None:
+        return pages_of(request).redirect(API_PAGE)
+    row = _row(token, runtime.clock.now(), timedelta(0))
+    return pages_of(request).render(request, member.visitor, "token_revoke.html", token=row)
+
+
+@router.post(API_PAGE + "/tokens/{token_id}/revoke")
+async def revoke_token(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    await checked_form(request, member.visitor, runtime.sessions)
+    token = await runtime.tokens.revoke(member.account.id, token_id)
+    revoked = Flash(f"Token “{token.name}” revoked. It no longer works, from its next request.")
+    return pages_of(request).redirect(API_PAGE, member.visitor, revoked)
