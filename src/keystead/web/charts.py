@@ -15,6 +15,7 @@ WIDTH = 720
 HEIGHT = 240
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 28
 _MAX_X_LABELS = 12
+_X_LABEL_WIDTH = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,11 @@ class Chart:
 
 
 def nice_step(span: float, wanted_ticks: int = 4) -> float:
-    """A round step (1, 2 or 5 × 10ⁿ) that cuts `span` into about `wanted_ticks` parts."""
+    """The round step (1, 2 or 5 × 10ⁿ) nearest to cutting `span` into `wanted_ticks` parts."""
     raw = span / wanted_ticks
     magnitude: float = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 5, 10):
-        if raw <= multiple * magnitude:
-            return multiple * magnitude
-    return 10 * magnitude
+    candidates = [multiple * magnitude for multiple in (1, 2, 5, 10)]
+    return min(candidates, key=lambda step: abs(math.log(step / raw)))
 
 
 def _value_ticks(low: float, high: float) -> list[float]:
@@ -67,7 +66,9 @@ def _month_ticks(days: Sequence[date], x_of: Callable[[int], float]) -> list[Tic
         if index == 0 or (day.year, day.month) != (days[index - 1].year, days[index - 1].month)
     ]
     every = max(1, math.ceil(len(starts) / _MAX_X_LABELS))
-    return [Tick(x_of(index), days[index].strftime("%b %Y")) for index in starts[::every]]
+    ticks = [Tick(x_of(index), days[index].strftime("%b %Y")) for index in starts[::every]]
+    # A label that would run off the right edge is left out rather than cut.
+    return [tick for tick in ticks if tick.at + _X_LABEL_WIDTH <= WIDTH]
 
 
 def line_chart(
