@@ -36,8 +36,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(os.environ.get("KEYSTEAD_SCREENSHOTS", "build/screenshots"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running while it is
+    # open, and the async tests of other modules need the thread's loop free.
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Debian chromium is required under CI (.ci/run installs it)")

@@ -4,10 +4,12 @@ errors in place with nothing half-written, a new token shown exactly once."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 
+from keystead.web.forms import local_path
 from keystead.web.security import CONTENT_SECURITY_POLICY
 from tests.factories import PASSWORD
 from tests.web.pages import browser_like, create_token, csrf_of, sign_up, submit
@@ -179,7 +181,9 @@ async def test_editing_saves_only_what_changed_and_extending_moves_expiry(
         assert (token["name"], token["permissions"]) == ("edited", ["bots:read"])
         assert token["expires_at"] == expires_before  # same day chosen: time of day kept
 
-        refused = await submit(client, edit_path, edit_path, {"name": "edited"})
+        refused = await submit(
+            client, edit_path, edit_path, {"name": "edited", "expires_at": expires_before[:10]}
+        )
         assert refused.status_code == 422
         assert "at least one permission is required" in refused.text
         extended = await submit(client, edit_path, f"/api/tokens/{token_id}/extend", {})
@@ -238,7 +242,7 @@ async def test_terms_must_be_acknowledged_before_tokens(app: FastAPI) -> None:
         assert "Tick the box" in unticked.text
         refused = await create_token(client)
         assert refused.status_code == 403
-        assert "API terms not accepted" in refused.text
+        assert "You have not accepted the API terms yet" in refused.text
         account = (await client.get("/account")).json()["data"]
         assert account["terms_accepted_version"] is None
 
@@ -274,3 +278,64 @@ async def test_wallet_page_is_for_wallet_accounts_and_errors_are_pages(app: Fast
         # The JSON API keeps its envelopes.
         api = await client.get("/v1/bots/NOSUCHBOT0")
         assert api.json() == {"success": False, "message": "Not authenticated", "data": None}
+
+
+async def test_a_failing_page_does_not_swallow_the_new_token(app: FastAPI) -> None:
+    async with browser_like(app) as client:
+        await sign_up(client)
+        await create_token(client, "kept")
+        missing = await client.get("/bots/NOSUCHBOT0")
+        assert missing.status_code == 404
+        assert not TOKEN.search(missing.text)
+        assert len(TOKEN.findall((await client.get("/api")).text)) == 1
+
+
+async def test_unreadable_forms_answer_a_page_not_json(app: FastAPI) -> None:
+    async with browser_like(app) as client:
+        await sign_up(client)
+        csrf = csrf_of(await client.get("/api"))
+        crowded = {"csrf_token": csrf, **{f"field{n}": "x" for n in range(80)}}
+        response = await client.post("/api/tokens", data=crowded)
+        assert response.status_code == 400
+        assert response.headers["content-type"].startswith("text/html")
+        assert "The form could not be read" in response.text
+        assert await token_ids(client) == []
+
+
+async def test_a_chosen_expiry_day_lasts_to_its_end_in_utc(app: FastAPI) -> None:
+    async with browser_like(app) as client:
+        await sign_up(client)
+        day = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+        created = await submit(
+            client,
+            "/api",
+            "/api/tokens",
+            {"name": "dated", "permissions": "bots:read", "expires_at": day},
+        )
+        assert created.status_code == 303
+        [token] = (await client.get("/account/api-tokens")).json()["data"]
+        assert token["expires_at"] == f"{day}T23:59:59Z"
+        edit_path = f"/api/tokens/{token['id']}/edit"
+        cleared = await submit(
+            client,
+            edit_path,
+            edit_path,
+            {"name": "dated", "permissions": "bots:read", "expires_at": ""},
+        )
+        assert cleared.status_code == 422
+        assert "choose the day the token expires" in cleared.text
+
+
+def test_only_plain_local_paths_are_followed_after_sign_in() -> None:
+    for path in ("/bots", "/bots/ABC?x=1", "/api"):
+        assert local_path(path, "/api") == path
+    for path in (
+        "//evil.example",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "evil",
+        "/a b",
+        "/" + "x" * 600,
+    ):
+        assert local_path(path, "/api") == "/api", path

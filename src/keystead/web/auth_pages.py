@@ -9,21 +9,17 @@ from starlette.responses import Response
 
 from keystead.access.sessions import clear_session_cookie, set_session_cookie
 from keystead.api.deps import AppRuntime, client_address
-from keystead.errors import InvalidInput, KeysteadError, TooManyAttempts
+from keystead.errors import InvalidCredentials, InvalidInput, KeysteadError
+from keystead.services.accounts import MAX_PASSWORD_LENGTH
 from keystead.web.flash import Flash
 from keystead.web.forms import checked_form, local_path, text
-from keystead.web.page_route import PageRoute, pages_of
-from keystead.web.visitor import AnyVisitor, SignedIn, Visitor
+from keystead.web.page_route import PageRoute, pages_of, readable
+from keystead.web.visitor import FORM_COOKIE, AnyVisitor, SignedIn, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 HOME = "/api"
-
-
-def _problem(error: KeysteadError) -> str:
-    if isinstance(error, TooManyAttempts):
-        return f"Too many attempts. Try again in {error.retry_after} seconds."
-    return error.message
+MAX_EMAIL_LENGTH = 320
 
 
 async def _signed_in(
@@ -36,6 +32,8 @@ async def _signed_in(
     )
     if flash is not None:
         pages_of(request).put_flash(response, flash, started.csrf_token)
+    # The pre-session secret has done its work; the next visit starts a new one.
+    response.delete_cookie(FORM_COOKIE, httponly=True, samesite="strict")
     return response
 
 
@@ -48,7 +46,7 @@ async def home(request: Request, visitor: AnyVisitor) -> Response:
 async def login_page(
     request: Request,
     visitor: AnyVisitor,
-    next_path: Annotated[str, Query(alias="next", max_length=500)] = HOME,
+    next_path: Annotated[str, Query(alias="next")] = HOME,
     signed_out: bool = False,
 ) -> Response:
     target = local_path(next_path, HOME)
@@ -63,11 +61,13 @@ async def login_page(
 @router.post("/login")
 async def login(request: Request, visitor: AnyVisitor, runtime: AppRuntime) -> Response:
     form = await checked_form(request, visitor, runtime.sessions)
-    email, target = text(form, "email"), local_path(text(form, "next"), HOME)
+    email, password = text(form, "email"), text(form, "password")
+    target = local_path(text(form, "next"), HOME)
     try:
-        account = await runtime.accounts.login(
-            email, text(form, "password"), client_address(request)
-        )
+        if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            # The bounds of POST /auth/login: no oversized key reaches the limiter or Argon2.
+            raise InvalidCredentials
+        account = await runtime.accounts.login(email, password, client_address(request))
     except KeysteadError as error:
         return pages_of(request).render(
             request,
@@ -76,7 +76,7 @@ async def login(request: Request, visitor: AnyVisitor, runtime: AppRuntime) -> R
             status=error.status,
             next=target,
             email=email,
-            error=_problem(error),
+            error=readable(error),
             notice=None,
         )
     return await _signed_in(request, runtime, account.id, target)

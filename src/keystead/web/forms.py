@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
@@ -12,6 +14,7 @@ from keystead.web.visitor import Visitor
 CSRF_FIELD = "csrf_token"
 _MAX_FIELDS = 50
 _MAX_PART_BYTES = 64 * 1024
+_MAX_PATH_LENGTH = 500
 
 
 async def checked_form(request: Request, visitor: Visitor, sessions: SessionManager) -> FormData:
@@ -32,7 +35,20 @@ def texts(form: FormData, name: str) -> list[str]:
 
 
 def local_path(candidate: str, default: str) -> str:
-    """`candidate` if it is a path on this site, else `default`: no open redirects."""
-    if candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
-        return candidate
+    """`candidate` if it is a plain path on this site, else `default`: no open redirects.
+
+    Browsers drop tabs and newlines from URLs and read `\\` as `/`, so a path with
+    any of them (a tab after the first `/`) could still leave the site: refused.
+    """
+    if (
+        len(candidate) <= _MAX_PATH_LENGTH
+        and candidate.startswith("/")
+        and not candidate.startswith("//")
+        and candidate.isprintable()
+        and " " not in candidate
+        and "\\" not in candidate
+    ):
+        parts = urlsplit(candidate)
+        if not parts.scheme and not parts.netloc:
+            return candidate
     return default

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -29,24 +31,35 @@ async def _key_page(
     request: Request,
     member: Member,
     runtime: AppRuntime,
-    error: str | None = None,
-    status: int = 200,
+    refused: RegenerationCooldown | None = None,
 ) -> Response:
     key = await runtime.account_keys.reveal(member.account.id)
+    now = runtime.clock.now()
     generated_at = member.account.account_key_generated_at
     next_allowed = generated_at + COOLDOWN if generated_at else None
-    if next_allowed is not None and next_allowed <= runtime.clock.now():
+    if refused is not None:
+        # The refusal knows best: another tab may have generated a key meanwhile.
+        next_allowed = now + timedelta(seconds=refused.retry_after)
+    if next_allowed is not None and next_allowed <= now:
         next_allowed = None
+    if next_allowed is not None:
+        # Shown to the minute, so round up: "after 13:01" must not be refused.
+        next_allowed = _next_minute(next_allowed)
     return pages_of(request).render(
         request,
         member.visitor,
         "wallet_key.html",
-        status=status,
+        status=refused.status if refused else 200,
         key=key,
         generated_at=generated_at,
         next_allowed=next_allowed,
-        error=error,
+        error=refused.message if refused else None,
     )
+
+
+def _next_minute(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
 
 
 @router.get(KEY_PAGE)
@@ -60,8 +73,8 @@ async def generate_key(request: Request, member: SignedIn, runtime: AppRuntime) 
     await checked_form(request, member.visitor, runtime.sessions)
     try:
         await runtime.account_keys.generate(member.account.id)
-    except RegenerationCooldown as error:
-        return await _key_page(request, member, runtime, error.message, error.status)
+    except RegenerationCooldown as refused:
+        return await _key_page(request, member, runtime, refused)
     generated = Flash("A new API key was generated. The previous key stopped working.")
     return pages_of(request).redirect(KEY_PAGE, member.visitor, generated)
 

@@ -14,11 +14,23 @@ import structlog
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from keystead.envelope import STORAGE_UNAVAILABLE, is_storage_outage, validation_details
-from keystead.errors import CsrfRejected, KeysteadError, NotAuthenticated, describe_invalid
+from keystead.envelope import (
+    SERVER_ERROR_MESSAGE,
+    STORAGE_UNAVAILABLE,
+    is_storage_outage,
+    validation_details,
+)
+from keystead.errors import (
+    CsrfRejected,
+    KeysteadError,
+    NotAuthenticated,
+    TooManyAttempts,
+    describe_invalid,
+)
 from keystead.runtime import Runtime
 from keystead.web.rendering import Pages
 from keystead.web.visitor import Visitor, current_visitor
@@ -42,8 +54,26 @@ async def error_page(
     # With storage down the visitor cannot be looked up: the page shows as signed out.
     visitor = await current_visitor(request, runtime) if storage_up else Visitor(None, "", "")
     return pages_of(request).render(
-        request, visitor, "error.html", status=status, status_code=status, message=message
+        request,
+        visitor,
+        "error.html",
+        status=status,
+        notices=False,
+        status_code=status,
+        message=message,
     )
+
+
+def readable(error: KeysteadError) -> str:
+    if isinstance(error, TooManyAttempts):
+        return f"Too many attempts. Try again in {error.retry_after} seconds."
+    return error.message
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    # Logged by type only, as the JSON API does: the message may quote a secret.
+    logger.error("unhandled error", path=request.url.path, error_type=type(error).__name__)
+    return await error_page(request, 500, SERVER_ERROR_MESSAGE, storage_up=False)
 
 
 class PageRoute(APIRoute):
@@ -59,14 +89,30 @@ class PageRoute(APIRoute):
             except CsrfRejected:
                 return await error_page(request, 403, CSRF_EXPLAINED)
             except KeysteadError as error:
-                return await error_page(request, error.status, error.message)
+                return await error_page(request, error.status, readable(error))
             except RequestValidationError as error:
                 message = describe_invalid(validation_details(error.errors()))
                 return await error_page(request, 422, message)
+            except StarletteHTTPException as error:
+                # Starlette's own refusals, e.g. a form with too many fields or a file.
+                message = (
+                    "The form could not be read" if error.status_code == 400 else "Request failed"
+                )
+                return await error_page(request, error.status_code, message)
             except DBAPIError as error:
                 if not is_storage_outage(error):
-                    raise
+                    return await _server_error(request, error)
                 logger.warning("storage unavailable", path=request.url.path)
                 return await error_page(request, 503, STORAGE_UNAVAILABLE, storage_up=False)
+            except ConnectionError:
+                logger.warning("a backend is unavailable", path=request.url.path)
+                return await error_page(
+                    request,
+                    503,
+                    "keystead is briefly unavailable; try again shortly",
+                    storage_up=False,
+                )
+            except Exception as error:
+                return await _server_error(request, error)
 
         return page_handler

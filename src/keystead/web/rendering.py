@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from keystead.access.sealing import Sealer
 from keystead.config import Settings
 from keystead.version import __version__
-from keystead.web.flash import FLASH_COOKIE, Flash, FlashCookie
+from keystead.web.flash import Flash, FlashCookie
 from keystead.web.security import PAGE_HEADERS
 from keystead.web.visitor import FORM_COOKIE, Visitor
 
@@ -23,17 +23,22 @@ FLASH_PURPOSE = b"keystead page notices v1"
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
+def _utc(moment: datetime) -> datetime:
+    # Storage hands back aware times; a naive one is UTC, never the host's zone.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def when(moment: datetime | None) -> str:
     if moment is None:
         return "never"
-    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+    return _utc(moment).strftime("%d %b %Y, %H:%M UTC")
 
 
 def day(moment: datetime | date | None) -> str:
     if moment is None:
         return "never"
     if isinstance(moment, datetime):
-        moment = moment.astimezone(UTC)
+        moment = _utc(moment)
     return moment.strftime("%d %b %Y")
 
 
@@ -51,8 +56,15 @@ def percent(value: float | None) -> str:
     return f"{sign}{abs(value):.2f}%"
 
 
-def markdown(text: str) -> Markup:
-    return Markup(_MARKDOWN.render(text))  # noqa: S704 - rendered with raw HTML disabled
+def markdown(text: str, heading_offset: int = 1) -> Markup:
+    """HTML from Markdown, headings moved down a level or more to sit under the page's own."""
+    tokens = _MARKDOWN.parse(text)
+    for token in tokens:
+        if token.type in {"heading_open", "heading_close"}:
+            level = min(6, int(token.tag[1]) + heading_offset)
+            token.tag = f"h{level}"
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return Markup(html)  # noqa: S704 - rendered with raw HTML disabled
 
 
 def _environment() -> Environment:
@@ -83,9 +95,12 @@ class Pages:
         template: str,
         *,
         status: int = 200,
+        notices: bool = True,
         **context: Any,
     ) -> HTMLResponse:
-        flash = self._flash.take(request, visitor.csrf_token)
+        # Error pages leave a pending notice for the page it was meant for: it may
+        # carry a new token, which must not be lost on a page that failed.
+        flash = self._flash.take(request, visitor.csrf_token) if notices else None
         html = self._environment.get_template(template).render(
             visitor=visitor,
             account=visitor.account,
@@ -94,8 +109,8 @@ class Pages:
             **context,
         )
         response = HTMLResponse(html, status, headers=PAGE_HEADERS)
-        if FLASH_COOKIE in request.cookies:
-            # Shown (or unusable) now, so never again: a reload shows the page without it.
+        if flash is not None:
+            # Shown now, so never again: a reload shows the page without it.
             self._flash.clear(response)
         if visitor.new_form_secret:
             response.set_cookie(

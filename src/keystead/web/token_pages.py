@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from keystead.access.permissions import CATALOGUE, PermissionInfo
 from keystead.api.deps import AppRuntime
-from keystead.errors import Conflict, InvalidInput, KeysteadError
+from keystead.errors import Conflict, InvalidInput, KeysteadError, TermsNotAccepted
 from keystead.runtime import API_PAGE
 from keystead.services.api_tokens import TokenChanges, TokenStatus, status_of
 from keystead.store.models import ApiToken
@@ -80,15 +80,17 @@ def _row(token: ApiToken, now: datetime, warn_within: timedelta) -> TokenRow:
     )
 
 
-def _expiry(value: str, now: datetime) -> datetime | None:
-    """The chosen day at the current time of day (so a year ahead is exactly a year)."""
-    if not value:
-        return None
+def _expiry(value: str, now: datetime, latest: datetime) -> datetime:
+    """A token chosen to expire on a (UTC) day works through that day, or until the
+    latest allowed moment when that comes first."""
     try:
         chosen = date.fromisoformat(value)
     except ValueError as error:
         raise InvalidInput("expires_at", "must be a date like 2027-11-21") from error
-    return datetime.combine(chosen, now.time(), UTC)
+    if chosen < now.date():
+        raise InvalidInput("expires_at", "must be in the future")
+    end_of_day = datetime.combine(chosen + timedelta(days=1), time.min, UTC) - timedelta(seconds=1)
+    return min(end_of_day, latest) if chosen <= latest.date() else end_of_day
 
 
 def _form_of(form: FormData) -> TokenForm:
@@ -99,6 +101,11 @@ def _form_of(form: FormData) -> TokenForm:
     )
 
 
+def _chosen_expiry(runtime: AppRuntime, value: str) -> datetime:
+    now = runtime.clock.now()
+    return _expiry(value, now, now + runtime.tokens.policy.max_lifetime)
+
+
 def _explain(into: TokenForm, error: KeysteadError) -> None:
     if isinstance(error, InvalidInput):
         for item in error.data["errors"]:
@@ -107,14 +114,25 @@ def _explain(into: TokenForm, error: KeysteadError) -> None:
         into.problem = error.message
 
 
-def _date_bounds(runtime: AppRuntime) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class ExpiryChoice:
+    """What the expiry date fields offer: ISO days and the default lifetime."""
+
+    min_date: str
+    max_date: str
+    default_date: str
+    default_days: int
+
+
+def _expiry_choice(runtime: AppRuntime) -> ExpiryChoice:
     now = runtime.clock.now()
     policy = runtime.tokens.policy
-    return {
-        "min_date": (now + timedelta(days=1)).date().isoformat(),
-        "max_date": (now + policy.max_lifetime).date().isoformat(),
-        "default_date": (now + policy.default_lifetime).date().isoformat(),
-    }
+    return ExpiryChoice(
+        min_date=now.date().isoformat(),
+        max_date=(now + policy.max_lifetime).date().isoformat(),
+        default_date=(now + policy.default_lifetime).date().isoformat(),
+        default_days=policy.default_lifetime.days,
+    )
 
 
 async def _api_page(
@@ -130,7 +148,7 @@ async def _api_page(
     terms = await runtime.terms.current()
     now = runtime.clock.now()
     warn_within = timedelta(days=max(runtime.settings.reminder_days))
-    bounds = _date_bounds(runtime)
+    expiry = _expiry_choice(runtime)
     return pages_of(request).render(
         request,
         member.visitor,
@@ -140,10 +158,10 @@ async def _api_page(
         terms_accepted=member.account.terms_accepted_version == terms.version,
         terms_version=terms.version,
         groups=PERMISSION_GROUPS,
-        form=form or TokenForm(expires_on=bounds["default_date"]),
+        form=form or TokenForm(expires_on=expiry.default_date),
         form_open=form is not None,
         warn_days=warn_within.days,
-        **bounds,
+        expiry=expiry,
     )
 
 
@@ -156,11 +174,14 @@ async def api_page(request: Request, member: SignedIn, runtime: AppRuntime) -> R
 async def create_token(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
     form = _form_of(await checked_form(request, member.visitor, runtime.sessions))
     try:
-        expires_at = _expiry(form.expires_on, runtime.clock.now())
+        expires_at = None
+        if form.expires_on and form.expires_on != _expiry_choice(runtime).default_date:
+            # Another day than the default; the default itself is exactly the policy's.
+            expires_at = _chosen_expiry(runtime, form.expires_on)
         token, plain = await runtime.tokens.create(
             member.account.id, form.name, sorted(form.permissions), expires_at
         )
-    except (InvalidInput, Conflict) as error:
+    except (InvalidInput, Conflict, TermsNotAccepted) as error:
         _explain(form, error)
         return await _api_page(request, member, runtime, form, status=error.status)
     created = Flash(f"Token “{token.name}” created.", secret=plain)
@@ -185,7 +206,7 @@ async def _edit_page(
         groups=PERMISSION_GROUPS,
         form=form,
         extended_until=now + runtime.tokens.policy.default_lifetime,
-        **_date_bounds(runtime),
+        expiry=_expiry_choice(runtime),
     )
 
 
@@ -213,11 +234,13 @@ async def edit_token(
     unchanged_day = token.expires_at.date().isoformat() if token.expires_at else ""
     try:
         expires_at = None
+        if not form.expires_on:
+            raise InvalidInput("expires_at", "choose the day the token expires")
         if form.expires_on != unchanged_day:
-            expires_at = _expiry(form.expires_on, runtime.clock.now())
+            expires_at = _chosen_expiry(runtime, form.expires_on)
         changes = TokenChanges(form.name, sorted(form.permissions), expires_at)
         token = await runtime.tokens.update(member.account.id, token_id, changes)
-    except (InvalidInput, Conflict) as error:
+    except (InvalidInput, Conflict, TermsNotAccepted) as error:
         _explain(form, error)
         return await _edit_page(request, member, runtime, token, form, status=error.status)
     saved = Flash(f"Token “{token.name}” saved. The change applies to its next request.")

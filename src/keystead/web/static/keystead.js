@@ -1,4 +1,5 @@
-// keystead pages: copy buttons and Sign-In with Ethereum. Everything else works without script.
+// keystead pages: copy buttons, one-time submits, notices, Sign-In with Ethereum.
+// Everything else works without script.
 "use strict";
 
 (function () {
@@ -11,6 +12,8 @@
     const source = document.getElementById(button.dataset.copy);
     const status = statusAfter(button);
     if (!source) return;
+    // Emptied first, so copying twice is announced twice.
+    if (status) status.textContent = "";
     try {
       await navigator.clipboard.writeText(source.textContent.trim());
       if (status) status.textContent = "Copied";
@@ -29,6 +32,24 @@
     const button = event.target.closest("[data-copy]");
     if (button) copy(button);
   });
+
+  // A form that creates something is sent once, however often its button is clicked.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.hasAttribute("data-submit-once")) return;
+    if (form.dataset.sent) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "yes";
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
+  });
+
+  // A notice from the last action gets focus, so screen readers read it first.
+  const notice = document.getElementById("notice");
+  if (notice) notice.focus();
 
   // --- Sign-In with Ethereum through an injected EIP-1193 provider -------------------
 
@@ -53,21 +74,39 @@
 
   function explain(error) {
     if (error && error.code === 4001) return "You declined the request in your wallet. Nothing was signed.";
+    if (error && error.code === -32002) {
+      return "Your wallet already has a request waiting: finish or dismiss it there, then try again.";
+    }
     if (error && error.message) return error.message;
     return "Wallet sign-in failed. Try again.";
   }
 
+  // Wallets announce themselves (EIP-6963) as well as, or instead of, window.ethereum.
+  const announced = [];
+  window.addEventListener("eip6963:announceProvider", function (event) {
+    if (event.detail && event.detail.provider) announced.push(event.detail.provider);
+  });
+  window.dispatchEvent(new Event("eip6963:requestProvider"));
+
+  function provider() {
+    const injected = window.ethereum;
+    if (injected && typeof injected.request === "function") return injected;
+    return announced.find((candidate) => typeof candidate.request === "function") || null;
+  }
+
   async function signIn(button, status) {
-    const ethereum = window.ethereum;
+    const ethereum = provider();
     status.classList.remove("error");
-    if (!ethereum || typeof ethereum.request !== "function") {
+    if (!ethereum) {
       status.textContent =
         "No Ethereum wallet was found in this browser. Install a wallet extension " +
-        "(such as MetaMask) and reload this page, or sign in with email.";
+        "(such as MetaMask) and reload this page, or sign in with email. If one is " +
+        "installed, allow it on this site.";
       status.classList.add("error");
       return;
     }
-    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");
+    button.dataset.busy = "yes";
     try {
       status.textContent = "Asking your wallet for your address…";
       const accounts = await ethereum.request({ method: "eth_requestAccounts" });
@@ -84,12 +123,13 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ message: challenge.message, signature: signature }),
       });
-      status.textContent = "Signed in. Opening your account key…";
-      window.location.assign("/wallet");
+      status.textContent = "Signed in.";
+      window.location.assign(button.dataset.next || "/wallet");
     } catch (error) {
       status.textContent = explain(error);
       status.classList.add("error");
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+      delete button.dataset.busy;
     }
   }
 
@@ -97,7 +137,8 @@
   const walletStatus = document.getElementById("wallet-status");
   if (walletButton && walletStatus) {
     walletButton.addEventListener("click", function () {
-      signIn(walletButton, walletStatus);
+      // aria-disabled rather than disabled: the button keeps keyboard focus meanwhile.
+      if (!walletButton.dataset.busy) signIn(walletButton, walletStatus);
     });
   }
 })();
