@@ -339,3 +339,26 @@ def test_only_plain_local_paths_are_followed_after_sign_in() -> None:
         "/" + "x" * 600,
     ):
         assert local_path(path, "/api") == "/api", path
+
+
+async def test_tokens_close_to_expiry_are_highlighted(app: FastAPI) -> None:
+    async with browser_like(app) as client:
+        await sign_up(client)
+        soon = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+        await submit(
+            client,
+            "/api",
+            "/api/tokens",
+            {"name": "soon", "permissions": "bots:read", "expires_at": soon},
+        )
+        await create_token(client, "later")
+        page = (await client.get("/api")).text
+        rows = dict(
+            re.findall(
+                r'<tr id="token-[A-Z0-9]{10}" class="([^"]*)">\s*<th scope="row">(\w+)', page
+            )
+        )
+        by_name = {name: classes for classes, name in rows.items()}
+        assert "expiring-soon" in by_name["soon"]
+        assert "expiring-soon" not in by_name["later"]
+        assert page.count("expires within 30 days") == 1
