@@ -105,9 +105,7 @@ async def bot_page(
     )
 
 
-async def _switched(
-    request: Request, member: Member, runtime: AppRuntime, details: BotDetails, back: str
-) -> Response:
+def _switched(request: Request, member: Member, details: BotDetails, back: str) -> Response:
     done = Flash(f"Bot “{details.bot.name}” is now {details.bot.status}.")
     return pages_of(request).redirect(back, member.visitor, done)
 
@@ -123,7 +121,7 @@ async def enable_bot(
 ) -> Response:
     back = await _back(request, member, runtime)
     details = await runtime.bots.enable(member.account.id, number)
-    return await _switched(request, member, runtime, details, back)
+    return _switched(request, member, details, back)
 
 
 @router.post(BOTS_PAGE + "/{number}/disable")
@@ -132,4 +130,4 @@ async def disable_bot(
 ) -> Response:
     back = await _back(request, member, runtime)
     details = await runtime.bots.disable(member.account.id, number)
-    return await _switched(request, member, runtime, details, back)
+    return _switched(request, member, details, back)
