@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from keystead.access.authorize import PermissionTable
 from keystead.access.guard import AccessGuard, AccessPath
@@ -30,7 +30,10 @@ def create_app(
     *,
     clock: Clock | None = None,
     runtime: Runtime | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
+    """The keystead app. `routers` are more routes to serve; their `/v1` routes sit
+    behind the access path and declare their permission with `@requires`."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
     runtime = runtime or build_runtime(settings, clock)
@@ -66,6 +69,9 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.runtime = runtime
     app.state.metrics = Metrics()
+    # The operator's routes first: they are the traffic, and are matched before ours.
+    for router in routers:
+        app.include_router(router)
     include_routers(app)
     include_pages(app)
     install_error_handlers(app)

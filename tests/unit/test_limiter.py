@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from keystead.limiter import memory
 from keystead.limiter.memory import MemoryLimiter
 
 
@@ -31,3 +34,35 @@ async def test_peek_counts_nothing() -> None:
     for _ in range(3):
         assert (await limiter.peek("a")).allowed
     assert (await limiter.hit("a")).allowed
+
+
+async def test_the_window_moves_one_admitted_request_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(memory.time, "monotonic", lambda: now[0])
+    limiter = MemoryLimiter("3/minute", "test")
+    for offset in (0.0, 10.0, 20.0):
+        now[0] = 1000.0 + offset
+        assert (await limiter.hit("a")).allowed
+    now[0] = 1059.5
+    refused = await limiter.hit("a")
+    assert (refused.allowed, refused.retry_after) == (False, 1)
+    now[0] = 1060.0  # the first request leaves the window: exactly one more fits
+    assert (await limiter.hit("a")).allowed
+    assert not (await limiter.hit("a")).allowed
+    now[0] = 1070.0
+    assert (await limiter.hit("a")).remaining == 0
+
+
+async def test_emptied_windows_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr(memory.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(memory, "_SWEEP_EVERY", 3)
+    limiter = MemoryLimiter("5/minute", "test")
+    await limiter.hit("old")
+    now[0] = 120.0
+    for _ in range(3):
+        await limiter.hit("new")
+    assert "old" not in limiter._windows
+    assert (await limiter.peek("old")).remaining == 5

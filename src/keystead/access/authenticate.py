@@ -57,6 +57,7 @@ class Authenticator:
         self._db = db
         self._secret = secret
         self._prefix = prefix
+        self._token_length = tokens.token_length(prefix)
         self._cache = cache
         self._failures = failure_limiter
         self._clock = clock
@@ -73,12 +74,16 @@ class Authenticator:
         return principal
 
     async def _resolve(self, candidate: str | None, now: float) -> Principal | None:
-        parsed = tokens.parse(candidate, self._prefix) if candidate else None
-        if parsed is None:
+        if candidate is None or len(candidate) != self._token_length:
             return None
-        token_hash = tokens.keyed_hash(self._secret, parsed.plain)
+        token_hash = tokens.keyed_hash(self._secret, candidate)
+        # Only well-formed tokens are ever cached, and a keyed hash names one token:
+        # a hit needs no format check. A miss is parsed (checksum included) before
+        # it may cost a storage read.
         principal = self._cache.get(token_hash)
         if principal is None:
+            if tokens.parse(candidate, self._prefix) is None:
+                return None
             generation = self._cache.generation
             principal = await self._load(token_hash)
             if principal is None:

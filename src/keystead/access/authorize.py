@@ -15,6 +15,7 @@ from keystead.errors import InvalidPermissions
 
 GUARDED_PREFIX = "/v1"
 _ATTRIBUTE = "__keystead_permission__"
+_KNOWN_PATHS = 4096
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -38,6 +39,7 @@ class PermissionTable:
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
         self._entries: list[tuple[RouteContext, Permission]] = []
+        self._known: dict[tuple[str, str], Permission | None] = {}
         missing = []
         # Included routers are nested; iter_route_contexts flattens them with full paths.
         for route in iter_route_contexts(list(routes)):
@@ -56,6 +58,20 @@ class PermissionTable:
 
     def permission_for(self, scope: Scope) -> Permission | None:
         """The permission of the route this request will reach; None if no route matches."""
+        # Matching is a regex per route; the answer depends only on method and path,
+        # so it is remembered (bounded: a flood of distinct paths only empties it).
+        key = (scope["method"], scope["path"])
+        try:
+            return self._known[key]
+        except KeyError:
+            pass
+        permission = self._match(scope)
+        if len(self._known) >= _KNOWN_PATHS:
+            self._known.clear()
+        self._known[key] = permission
+        return permission
+
+    def _match(self, scope: Scope) -> Permission | None:
         for route, permission in self._entries:
             match, _ = route.matches(scope)
             if match is Match.FULL:

@@ -64,7 +64,7 @@ def parse(candidate: str, prefix: str) -> ParsedToken | None:
 
 def keyed_hash(secret: bytes, plain: str) -> str:
     """HMAC-SHA256 under the server secret: the only form in which a token is stored."""
-    return hmac.new(secret, plain.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, plain.encode("utf-8"), hashlib.sha256).hex()
 
 
 def preview(plain: str, prefix: str) -> str:
