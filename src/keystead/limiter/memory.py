@@ -23,10 +23,11 @@ _SWEEP_EVERY = 10_000
 
 class MemoryLimiter:
     def __init__(self, rate: str, namespace: str) -> None:
+        # Each limiter owns its windows, so `namespace` (which keeps shared Redis
+        # keys apart) has nothing to separate here.
         item = parse(rate)
         self.limit = item.amount
         self._period = float(item.get_expiry())
-        self._namespace = namespace
         self._windows: dict[str, deque[float]] = {}
         self._hits_since_sweep = 0
 

@@ -26,12 +26,11 @@ async def _signed_in(
     request: Request, runtime: AppRuntime, account_id: int, to: str, flash: Flash | None = None
 ) -> Response:
     started = await runtime.sessions.start(account_id)
-    response = pages_of(request).redirect(to)
+    pages = pages_of(request)
+    response = pages.redirect_with(to, flash, started.csrf_token) if flash else pages.redirect(to)
     set_session_cookie(
         response, started.secret, started.max_age_seconds, runtime.settings.cookies_secure
     )
-    if flash is not None:
-        pages_of(request).put_flash(response, flash, started.csrf_token)
     # The pre-session secret has done its work; the next visit starts a new one.
     response.delete_cookie(FORM_COOKIE, httponly=True, samesite="strict")
     return response

@@ -107,7 +107,7 @@ async def bot_page(
 
 def _switched(request: Request, member: Member, details: BotDetails, back: str) -> Response:
     done = Flash(f"Bot “{details.bot.name}” is now {details.bot.status}.")
-    return pages_of(request).redirect(back, member.visitor, done)
+    return pages_of(request).redirect_with(back, done, member.visitor.csrf_token)
 
 
 async def _back(request: Request, member: Member, runtime: AppRuntime) -> str:

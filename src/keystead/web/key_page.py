@@ -22,7 +22,7 @@ KEY_PAGE = "/wallet"
 
 def _wallet_member(member: Member) -> Member:
     # The account key belongs to wallet sign-in, as `/user/api` does.
-    if member.account.wallet_address is None:
+    if not member.visitor.is_wallet:
         raise NotFound("Account API key")
     return member
 
@@ -76,7 +76,7 @@ async def generate_key(request: Request, member: SignedIn, runtime: AppRuntime) 
     except RegenerationCooldown as refused:
         return await _key_page(request, member, runtime, refused)
     generated = Flash("A new API key was generated. The previous key stopped working.")
-    return pages_of(request).redirect(KEY_PAGE, member.visitor, generated)
+    return pages_of(request).redirect_with(KEY_PAGE, generated, member.visitor.csrf_token)
 
 
 @router.get(KEY_PAGE + "/key/disable")
@@ -91,4 +91,4 @@ async def disable_key(request: Request, member: SignedIn, runtime: AppRuntime) -
     await checked_form(request, member.visitor, runtime.sessions)
     await runtime.account_keys.disable(member.account.id)
     disabled = Flash("The API key is disabled. Requests made with it are refused from now on.")
-    return pages_of(request).redirect(KEY_PAGE, member.visitor, disabled)
+    return pages_of(request).redirect_with(KEY_PAGE, disabled, member.visitor.csrf_token)

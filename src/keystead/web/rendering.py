@@ -122,14 +122,13 @@ class Pages:
             )
         return response
 
-    def redirect(
-        self, to: str, visitor: Visitor | None = None, flash: Flash | None = None
-    ) -> Response:
+    def redirect(self, to: str) -> Response:
         """303 See Other, so a reload of the next page never re-sends the form."""
-        response = RedirectResponse(to, status_code=303, headers={"Cache-Control": "no-store"})
-        if flash is not None and visitor is not None:
-            self._flash.put(response, flash, visitor.csrf_token)
-        return response
+        return RedirectResponse(to, status_code=303, headers={"Cache-Control": "no-store"})
 
-    def put_flash(self, response: Response, flash: Flash, binding: str) -> None:
+    def redirect_with(self, to: str, flash: Flash, binding: str) -> Response:
+        """A redirect carrying a notice for the next page of the session that `binding`
+        (its CSRF token) names."""
+        response = self.redirect(to)
         self._flash.put(response, flash, binding)
+        return response

@@ -51,4 +51,4 @@ async def accept_terms(request: Request, member: SignedIn, runtime: AppRuntime) 
     except Conflict as error:
         return await _terms_page(request, member, runtime, error.message, status=409)
     accepted = Flash(f"You accepted the API terms (version {version}). You can create tokens now.")
-    return pages_of(request).redirect("/api", member.visitor, accepted)
+    return pages_of(request).redirect_with("/api", accepted, member.visitor.csrf_token)

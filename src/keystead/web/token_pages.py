@@ -185,7 +185,7 @@ async def create_token(request: Request, member: SignedIn, runtime: AppRuntime) 
         _explain(form, error)
         return await _api_page(request, member, runtime, form, status=error.status)
     created = Flash(f"Token “{token.name}” created.", secret=plain)
-    return pages_of(request).redirect(API_PAGE, member.visitor, created)
+    return pages_of(request).redirect_with(API_PAGE, created, member.visitor.csrf_token)
 
 
 async def _edit_page(
@@ -244,7 +244,7 @@ async def edit_token(
         _explain(form, error)
         return await _edit_page(request, member, runtime, token, form, status=error.status)
     saved = Flash(f"Token “{token.name}” saved. The change applies to its next request.")
-    return pages_of(request).redirect(API_PAGE, member.visitor, saved)
+    return pages_of(request).redirect_with(API_PAGE, saved, member.visitor.csrf_token)
 
 
 @router.post(API_PAGE + "/tokens/{token_id}/extend")
@@ -255,7 +255,7 @@ async def extend_token(
     token = await runtime.tokens.extend(member.account.id, token_id)
     assert token.expires_at is not None
     extended = Flash(f"Token “{token.name}” now expires on {token.expires_at:%d %b %Y}.")
-    return pages_of(request).redirect(API_PAGE, member.visitor, extended)
+    return pages_of(request).redirect_with(API_PAGE, extended, member.visitor.csrf_token)
 
 
 @router.get(API_PAGE + "/tokens/{token_id}/revoke")
@@ -276,4 +276,4 @@ async def revoke_token(
     await checked_form(request, member.visitor, runtime.sessions)
     token = await runtime.tokens.revoke(member.account.id, token_id)
     revoked = Flash(f"Token “{token.name}” revoked. It no longer works, from its next request.")
-    return pages_of(request).redirect(API_PAGE, member.visitor, revoked)
+    return pages_of(request).redirect_with(API_PAGE, revoked, member.visitor.csrf_token)
