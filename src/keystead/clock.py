@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -11,10 +12,18 @@ class Clock(Protocol):
         """The current time, timezone-aware UTC."""
         ...
 
+    def timestamp(self) -> float:
+        """The same moment as POSIX seconds: what the access path compares, at a
+        fraction of the cost of building a datetime on every request."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def timestamp(self) -> float:
+        return time.time()
 
 
 class FixedClock:
@@ -25,6 +34,9 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self._now
+
+    def timestamp(self) -> float:
+        return self._now.timestamp()
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)

@@ -67,7 +67,7 @@ class Authenticator:
         # Blocking follows the limiter's wall clock; expiry follows the domain clock.
         wall = time.time()
         self._refuse_if_blocked(client, wall)
-        principal = await self._resolve(bearer_value(authorization), self._clock.now().timestamp())
+        principal = await self._resolve(bearer_value(authorization), self._clock.timestamp())
         if principal is None:
             await self._record_failure(client, wall)
             raise NotAuthenticated

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import update
@@ -20,11 +20,12 @@ class LastUsedRecorder:
         self._db = db
         self._clock = clock
         self._interval = interval_seconds
-        self._pending: dict[str, datetime] = {}
+        self._pending: dict[str, float] = {}
+        """Credential id → POSIX time of its last use; a datetime only when written."""
         self._lock = asyncio.Lock()
 
     def touch(self, credential_id: str) -> None:
-        self._pending[credential_id] = self._clock.now()
+        self._pending[credential_id] = self._clock.timestamp()
 
     async def flush(self) -> int:
         """Write what is pending in one statement batch; returns how many were written."""
@@ -32,7 +33,10 @@ class LastUsedRecorder:
             if not self._pending:
                 return 0
             batch, self._pending = self._pending, {}
-            rows = [{"id": cid, "last_used_at": when} for cid, when in batch.items()]
+            rows = [
+                {"id": cid, "last_used_at": datetime.fromtimestamp(when, UTC)}
+                for cid, when in batch.items()
+            ]
             try:
                 async with self._db.transaction() as session:
                     await session.execute(update(ApiToken), rows)

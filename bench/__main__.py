@@ -1,0 +1,189 @@
+"""`bench/run`: every benchmark of docs/performance.md in one run, ratios from that run.
+
+Prints a table, and writes results.md, results.json and chart.png to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from bench.deployments import Deployment, embedded, scale_out, services_missing
+from bench.memory import measure_memory
+from bench.peer import measure_peer
+from bench.propagation import measure_propagation
+from bench.results import Results
+from bench.throughput import Throughput, cores_note, measure_access_path, measure_floor
+from bench.verification import SAMPLE, populated, verification_cost
+from keystead.config import Settings
+
+SCENARIOS = ("throughput", "peer", "verification", "memory", "propagation")
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating throughput rounds")
+    parser.add_argument(
+        "--sizes",
+        default="1000,100000,1000000",
+        help="stored-token counts for verification; memory uses the largest",
+    )
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument("--revocations", type=int, default=20, help="tokens revoked per deployment")
+    parser.add_argument("--out", type=Path, default=Path("build/bench"), help="output folder")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 1 s loads, 1 round, up to 10⁴ tokens"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.quick:
+        arguments.seconds, arguments.rounds, arguments.sizes = 1.0, 1, "1000,10000"
+        arguments.revocations = 5
+    arguments.sizes = sorted(int(size) for size in arguments.sizes.split(","))
+    arguments.only = [name.strip() for name in arguments.only.split(",") if name.strip()]
+    unknown = set(arguments.only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {', '.join(SCENARIOS)}")
+    if arguments.seconds < 1 or arguments.rounds < 1 or arguments.sizes[0] < SAMPLE // 2:
+        parser.error(f"--seconds ≥ 1, --rounds ≥ 1 and sizes ≥ {SAMPLE // 2} please")
+    return arguments
+
+
+def say(message: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str]) -> int:
+    arguments = _arguments(argv)
+    results = Results()
+    results.notes.append(cores_note())
+    missing = services_missing()
+    deployments: list[tuple[str, Callable[[Path, str], AbstractContextManager[Deployment]]]] = [
+        ("SQLite", lambda workdir, name: embedded(workdir, name))
+    ]
+    if missing:
+        results.notes.append(f"PostgreSQL + Redis scenarios skipped: {missing}")
+    else:
+        deployments.append(("PostgreSQL + Redis", lambda _workdir, _name: scale_out()))
+
+    with tempfile.TemporaryDirectory(prefix="keystead-bench-") as folder:
+        workdir = Path(folder)
+        keystead_guarded = None
+        if "throughput" in arguments.only or "peer" in arguments.only:
+            keystead_guarded = _throughput(arguments, workdir, deployments, results)
+        if "peer" in arguments.only:
+            say("peer: keyshield 2.0.1, defaults and cached")
+            peer = measure_peer(workdir, results, seconds=arguments.seconds)
+            assert keystead_guarded is not None
+            for mode, floor in (("default", 10.0), ("cached", 15.0)):
+                served = peer[mode].ok_per_second
+                ratio = keystead_guarded / served if served else float("inf")
+                results.check(
+                    f"keystead ≥ {floor:.0f}× keyshield {mode} (successful req/s)", ratio, floor
+                )
+        if {"verification", "memory"} & set(arguments.only):
+            for label, deploy in deployments:
+                _verification(arguments, workdir, label, deploy, results)
+        if "propagation" in arguments.only:
+            for label, deploy in deployments:
+                say(f"propagation: {label}, two instances")
+                with deploy(workdir, "propagation") as deployment:
+                    measure_propagation(deployment, results, rounds=arguments.revocations)
+
+    print(results.table())
+    command = shlex.join(["bench/run", *argv])
+    written = results.save(arguments.out, command)
+    say("written: " + ", ".join(str(path) for path in written))
+    return 0 if all(check.met for check in results.checks) else 1
+
+
+def _throughput(
+    arguments: argparse.Namespace,
+    workdir: Path,
+    deployments: list[tuple[str, Callable[[Path, str], AbstractContextManager[Deployment]]]],
+    results: Results,
+) -> float:
+    measured: dict[str, Throughput] = {}
+    for label, deploy in deployments:
+        say(f"throughput: {label}, {arguments.rounds} alternating rounds + paced run")
+        with deploy(workdir, "throughput") as deployment:
+            measured[label] = measure_access_path(
+                deployment, results, seconds=arguments.seconds, rounds=arguments.rounds
+            )
+    say("floor: bare Starlette, at peak and paced like the access path")
+    floor = measure_floor(
+        results, seconds=arguments.seconds, paced_rates=[t.paced_rate for t in measured.values()]
+    )
+    sqlite = measured["SQLite"]
+    results.check(
+        "authenticated ≥ 0.85× unauthenticated (SQLite)",
+        sqlite.guarded_per_second / sqlite.open_per_second,
+        0.85,
+    )
+    results.check(
+        "authenticated ≥ 0.45× bare Starlette (SQLite)", sqlite.guarded_per_second / floor, 0.45
+    )
+    if "PostgreSQL + Redis" in measured:
+        scaled = measured["PostgreSQL + Redis"]
+        results.check(
+            "authenticated ≥ 0.7× unauthenticated (PostgreSQL + Redis)",
+            scaled.guarded_per_second / scaled.open_per_second,
+            0.7,
+        )
+    return sqlite.guarded_per_second
+
+
+def _verification(
+    arguments: argparse.Namespace,
+    workdir: Path,
+    label: str,
+    deploy: Callable[[Path, str], AbstractContextManager[Deployment]],
+    results: Results,
+) -> None:
+    cache_size = Settings(_env_file=None).credential_cache_size  # type: ignore[call-arg]
+    section = f"Verification, in process, median of {SAMPLE:,} stored tokens ({label})"
+    costs: dict[int, float] = {}
+    for size in arguments.sizes:
+        largest = size == arguments.sizes[-1]
+        with_memory = largest and "memory" in arguments.only
+        keep = min(cache_size, size) if with_memory else SAMPLE
+        say(f"verification: {label}, storing {size:,} tokens")
+        with deploy(workdir, f"tokens-{size}") as deployment:
+            plains = populated(deployment, size, keep)
+            if "verification" in arguments.only:
+                empty, warm = verification_cost(deployment, list(_spread(plains, SAMPLE)))
+                costs[size] = empty
+                results.add(section, f"{size:>9,} stored, cache empty", empty, "µs")
+                results.add(section, f"{size:>9,} stored, cache warm", warm, "µs")
+                results.plot(
+                    "Verification with an empty cache, µs (median)",
+                    f"{label}: {size:,} stored",
+                    empty,
+                )
+            if with_memory:
+                say(f"memory: {label}, filling a cache of {keep:,} credentials over HTTP")
+                measure_memory(deployment, size, plains, keep, results)
+    if len(costs) > 1:
+        smallest, largest_size = arguments.sizes[0], arguments.sizes[-1]
+        results.check_at_most(
+            f"verification at {largest_size:,} within 1.2× of {smallest:,} ({label})",
+            costs[largest_size] / costs[smallest],
+            1.2,
+            "×",
+        )
+
+
+def _spread(plains: list[str], count: int) -> Iterator[str]:
+    step = max(1, len(plains) // count)
+    return iter(plains[::step][:count])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

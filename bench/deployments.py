@@ -1,0 +1,153 @@
+"""The two ways keystead is deployed, as the benchmarks set them up.
+
+`embedded`: a SQLite file and in-process limits and invalidation (the default).
+`scale_out`: a fresh PostgreSQL database and Redis (any number of instances).
+Both get a migrated schema and one account that has accepted the API terms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from keystead.access.permissions import Permission
+from keystead.config import Settings
+from keystead.runtime import build_runtime
+from keystead.store.migrate import upgrade
+
+PG_HOST = "127.0.0.1"
+PG_PORT = 5432
+PG_ADMIN_DATABASE = "test"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+BENCH_EMAIL = "bench@keystead.dev"
+BENCH_PASSWORD = "bench-password-not-secret"
+UNLIMITED = "1000000000/minute"
+"""The per-account limit during throughput runs: the runs measure cost, not refusals."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    database_url: str
+    redis_url: str | None
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    redis_prefix: str = field(default_factory=lambda: f"keystead-bench-{secrets.token_hex(4)}")
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        """The `KEYSTEAD_*` environment of a server of this deployment."""
+        values = {
+            "KEYSTEAD_DATABASE_URL": self.database_url,
+            "KEYSTEAD_SECRET_KEY": self.secret_key,
+            "KEYSTEAD_REDIS_PREFIX": self.redis_prefix,
+            "KEYSTEAD_RATE_LIMIT": UNLIMITED,
+            "KEYSTEAD_AUTH_FAILURE_LIMIT": UNLIMITED,
+            "KEYSTEAD_LOG_LEVEL": "warning",
+            # Cheaper password hashing: only the one sign-in of the propagation run uses it.
+            "KEYSTEAD_PASSWORD_HASH_TIME_COST": "1",
+            "KEYSTEAD_PASSWORD_HASH_MEMORY_KIB": "8192",
+            "KEYSTEAD_JOBS_INTERVAL_SECONDS": "3600",
+        }
+        if self.redis_url:
+            values["KEYSTEAD_REDIS_URL"] = self.redis_url
+        return {**values, **{f"KEYSTEAD_{k.upper()}": v for k, v in overrides.items()}}
+
+    def settings(self, **overrides: str) -> Settings:
+        values = {k.removeprefix("KEYSTEAD_").lower(): v for k, v in self.env(**overrides).items()}
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextmanager
+def embedded(workdir: Path, name: str = "embedded") -> Iterator[Deployment]:
+    path = workdir / f"{name}.db"
+    deployment = Deployment("SQLite, in process", f"sqlite+aiosqlite:///{path}", None)
+    upgrade(deployment.database_url)
+    yield deployment
+
+
+@contextmanager
+def scale_out() -> Iterator[Deployment]:
+    database = f"keystead_bench_{secrets.token_hex(6)}"
+    _psql(f'CREATE DATABASE "{database}"')
+    deployment = Deployment(
+        "PostgreSQL + Redis", f"postgresql+asyncpg://{PG_HOST}:{PG_PORT}/{database}", REDIS_URL
+    )
+    try:
+        upgrade(deployment.database_url)
+        yield deployment
+    finally:
+        _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{deployment.redis_prefix}*"):
+            client.delete(key)
+
+
+def services_missing() -> str | None:
+    """Why the scale-out deployment cannot be set up here, or None."""
+    try:
+        _psql("SELECT 1")
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({type(error).__name__})"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        return f"Redis at {REDIS_URL} is unreachable ({type(error).__name__})"
+    return None
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(  # psql exits non-zero when a -c command fails
+        ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-d", PG_ADMIN_DATABASE, "-q", "-c", sql],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@dataclass(frozen=True)
+class Member:
+    account_id: int
+    token_id: str
+    token: str
+
+
+def seed_member(deployment: Deployment) -> Member:
+    """The bench account (terms accepted) and one token that may read the account."""
+
+    async def seed() -> Member:
+        runtime = build_runtime(deployment.settings())
+        try:
+            account = await runtime.accounts.register(BENCH_EMAIL, BENCH_PASSWORD)
+            terms = await runtime.terms.current()
+            await runtime.terms.accept(account.id, terms.version)
+            token, plain = await runtime.tokens.create(
+                account.id, "bench", [Permission.ACCOUNT_READ.value]
+            )
+            return Member(account.id, token.id, plain)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(seed())
+
+
+def mint_token(deployment: Deployment, account_id: int) -> tuple[str, str]:
+    """One more token for the bench account: (id, plain text)."""
+
+    async def mint() -> tuple[str, str]:
+        runtime = build_runtime(deployment.settings())
+        try:
+            token, plain = await runtime.tokens.create(
+                account_id, "bench", [Permission.ACCOUNT_READ.value]
+            )
+            return token.id, plain
+        finally:
+            await runtime.close()
+
+    return asyncio.run(mint())
