@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from bench.load import parse_wrk, percentile, run_client
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8151/v1/bench
