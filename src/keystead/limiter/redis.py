@@ -8,7 +8,8 @@ the count is exact on any number of instances. Its cost does not grow with the
 limit: a window is never scanned, whatever the rate.
 
 Calls go over `RespConnection`, pipelined on one socket: concurrent requests do
-not wait for each other's round trips, and each costs a few microseconds of CPU.
+not wait for each other's round trips, and none pays redis-py's per-command
+machinery (docs/performance.md).
 Redis failures become LimiterUnavailable here; the access path applies the
 configured policy (fail closed with 503 by default).
 """
