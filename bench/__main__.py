@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
     results.notes.append(cores_note())
     missing = services_missing()
     deployments: list[tuple[str, Callable[[Path, str], AbstractContextManager[Deployment]]]] = [
-        ("SQLite", lambda workdir, name: embedded(workdir, name))
+        ("SQLite", embedded)
     ]
     if missing:
         results.notes.append(f"PostgreSQL + Redis scenarios skipped: {missing}")

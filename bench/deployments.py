@@ -111,43 +111,20 @@ def _psql(sql: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Member:
-    account_id: int
-    token_id: str
-    token: str
+def seed_member(deployment: Deployment) -> str:
+    """The bench account (terms accepted); returns one plain token that may read it."""
 
-
-def seed_member(deployment: Deployment) -> Member:
-    """The bench account (terms accepted) and one token that may read the account."""
-
-    async def seed() -> Member:
+    async def seed() -> str:
         runtime = build_runtime(deployment.settings())
         try:
             account = await runtime.accounts.register(BENCH_EMAIL, BENCH_PASSWORD)
             terms = await runtime.terms.current()
             await runtime.terms.accept(account.id, terms.version)
-            token, plain = await runtime.tokens.create(
+            _token, plain = await runtime.tokens.create(
                 account.id, "bench", [Permission.ACCOUNT_READ.value]
             )
-            return Member(account.id, token.id, plain)
+            return plain
         finally:
             await runtime.close()
 
     return asyncio.run(seed())
-
-
-def mint_token(deployment: Deployment, account_id: int) -> tuple[str, str]:
-    """One more token for the bench account: (id, plain text)."""
-
-    async def mint() -> tuple[str, str]:
-        runtime = build_runtime(deployment.settings())
-        try:
-            token, plain = await runtime.tokens.create(
-                account_id, "bench", [Permission.ACCOUNT_READ.value]
-            )
-            return token.id, plain
-        finally:
-            await runtime.close()
-
-    return asyncio.run(mint())

@@ -38,8 +38,8 @@ class Results:
     def add(self, section: str, name: str, value: float, unit: str, detail: str = "") -> None:
         self.figures.append(Figure(section, name, value, unit, detail))
 
-    def check(self, target: str, ratio: float, floor: float, *, suffix: str = "×") -> None:
-        self.checks.append(Check(target, f"{ratio:.2f}{suffix}", ratio >= floor))
+    def check(self, target: str, ratio: float, floor: float) -> None:
+        self.checks.append(Check(target, f"{ratio:.2f}×", ratio >= floor))
 
     def check_at_most(self, target: str, value: float, ceiling: float, unit: str) -> None:
         self.checks.append(Check(target, f"{value:.2f} {unit}", value <= ceiling))

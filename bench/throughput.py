@@ -24,15 +24,15 @@ class Throughput:
 def measure_access_path(
     deployment: Deployment, results: Results, *, seconds: float, rounds: int
 ) -> Throughput:
-    member = seed_member(deployment)
+    token = seed_member(deployment)
     section = f"Throughput, {deployment.name} (one uvicorn worker, {CONNECTIONS} connections)"
     with serve("keystead", "bench.app:create", deployment.env(), "/healthz") as server:
-        measure(server.url + GUARDED_PATH, 1, member.token)  # fills the cache, warms the pool
+        measure(server.url + GUARDED_PATH, 1, token)  # fills the cache, warms the pool
         opened: list[LoadResult] = []
         guarded: list[LoadResult] = []
         for _ in range(rounds):
             opened.append(measure(server.url + OPEN_PATH, seconds))
-            guarded.append(measure(server.url + GUARDED_PATH, seconds, member.token))
+            guarded.append(measure(server.url + GUARDED_PATH, seconds, token))
         for index, (plain, checked) in enumerate(zip(opened, guarded, strict=True), start=1):
             results.add(
                 section,
@@ -64,7 +64,7 @@ def measure_access_path(
         )
 
         half = max(r.ok_per_second for r in guarded) / 2
-        paced = measure(server.url + GUARDED_PATH, 2 * seconds, member.token, rate=half)
+        paced = measure(server.url + GUARDED_PATH, 2 * seconds, token, rate=half)
         results.add(
             section,
             f"{GUARDED_PATH} paced at half of peak ({half:,.0f} req/s)",
