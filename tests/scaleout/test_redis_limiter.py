@@ -1,15 +1,18 @@
 """The shared moving window on a real Redis: exact under concurrency across instances,
-batched without mixing answers up, and recovering when Redis forgets its script."""
+batched without mixing answers up, recovering when Redis forgets its script, and
+never waiting on a Redis that does not answer."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import pytest
 import redis
 
 from keystead.limiter.redis import RedisLimiter
+from keystead.limiter.resp import RedisConnectionError, RespConnection
 from tests.backends import REDIS_URL, require_services
 
 
@@ -64,3 +67,28 @@ async def test_reset_empties_the_window(prefix: str) -> None:
     assert not (await limiter.hit("account")).allowed
     await limiter.reset("account")
     assert (await limiter.hit("account")).allowed
+
+
+async def test_a_redis_that_does_not_answer_in_time_fails_every_waiter_then_recovers(
+    prefix: str,
+) -> None:
+    connection = RespConnection(REDIS_URL, timeout=0.2)
+    await connection.execute("SET", f"{prefix}:before", "1")
+    admin = redis.Redis.from_url(REDIS_URL)
+    admin.client_pause(1500)  # ms: every client's commands wait
+    try:
+        started = time.monotonic()
+        replies = await asyncio.gather(
+            connection.execute("GET", f"{prefix}:before"),
+            connection.execute("PING"),
+            return_exceptions=True,
+        )
+        waited = time.monotonic() - started
+    finally:
+        admin.client_unpause()
+    assert all(isinstance(reply, RedisConnectionError) for reply in replies)
+    assert "did not answer in time" in str(replies[0])
+    assert 0.15 <= waited < 1.0
+    # A fresh socket: the late replies of the old one can never reach a new caller.
+    assert await connection.execute("GET", f"{prefix}:before") == b"1"
+    assert await connection.execute("PING") == b"PONG"

@@ -31,24 +31,23 @@ from keystead.limiter.resp import RedisConnectionError, RedisReplyError, RespCon
 TIMEOUT_SECONDS = 2.0
 
 # KEYS[1]: the window. ARGV: now (s), period (s), limit, member ('' = only look).
-# Returns {admitted 0/1, entries in the window, oldest entry's time or now}.
+# Returns {admitted 0/1, entries in the window, the oldest entry's time when refused}.
 MOVING_WINDOW = """
 local now = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
 local count = redis.call('ZCARD', KEYS[1])
-local admitted = 0
 if count < limit then
-  admitted = 1
   if ARGV[4] ~= '' then
     redis.call('ZADD', KEYS[1], now, ARGV[4])
     redis.call('PEXPIRE', KEYS[1], math.ceil(period * 1000))
     count = count + 1
   end
+  return {1, count, ARGV[1]}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-return {admitted, count, oldest or ARGV[1]}
+return {0, count, oldest or ARGV[1]}
 """
 
 
