@@ -32,9 +32,15 @@ def measure_access_path(
         measure(server.url + GUARDED_PATH, 1, token)  # fills the cache, warms the pool
         opened: list[LoadResult] = []
         guarded: list[LoadResult] = []
-        for _ in range(rounds):
-            opened.append(measure(server.url + OPEN_PATH, seconds))
-            guarded.append(measure(server.url + GUARDED_PATH, seconds, token))
+        for index in range(rounds):
+            # Every other round runs the guarded route first, so a machine that
+            # slows down (or speeds up) over the run favours neither route.
+            if index % 2:
+                guarded.append(measure(server.url + GUARDED_PATH, seconds, token))
+                opened.append(measure(server.url + OPEN_PATH, seconds))
+            else:
+                opened.append(measure(server.url + OPEN_PATH, seconds))
+                guarded.append(measure(server.url + GUARDED_PATH, seconds, token))
         for index, (plain, checked) in enumerate(zip(opened, guarded, strict=True), start=1):
             results.add(
                 section,
