@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 from bench.deployments import Deployment, embedded, scale_out, services_missing
@@ -20,7 +20,7 @@ from bench.peer import measure_peer
 from bench.propagation import measure_propagation
 from bench.results import Results
 from bench.throughput import Throughput, cores_note, measure_access_path, measure_floor
-from bench.verification import SAMPLE, populated, verification_cost
+from bench.verification import SAMPLE, populated, verification_costs
 from keystead.config import Settings
 
 SCENARIOS = ("throughput", "peer", "verification", "memory", "propagation")
@@ -142,33 +142,41 @@ def _verification(
     results: Results,
 ) -> None:
     cache_size = Settings(_env_file=None).credential_cache_size  # type: ignore[call-arg]
+    largest = arguments.sizes[-1]
+    keep_for_memory = min(cache_size, largest) if "memory" in arguments.only else SAMPLE
+    with ExitStack() as stores:
+        populated_stores: dict[int, tuple[Deployment, list[str]]] = {}
+        for size in arguments.sizes:
+            say(f"verification: {label}, storing {size:,} tokens")
+            deployment = stores.enter_context(deploy(workdir, f"tokens-{size}"))
+            keep = keep_for_memory if size == largest else SAMPLE
+            populated_stores[size] = (deployment, populated(deployment, size, keep))
+        if "verification" in arguments.only:
+            say(f"verification: {label}, {SAMPLE:,} tokens of each store in turn")
+            _verification_figures(label, populated_stores, results)
+        if "memory" in arguments.only:
+            deployment, plains = populated_stores[largest]
+            say(f"memory: {label}, filling a cache of {keep_for_memory:,} credentials over HTTP")
+            measure_memory(deployment, largest, plains, keep_for_memory, results)
+
+
+def _verification_figures(
+    label: str, stores: dict[int, tuple[Deployment, list[str]]], results: Results
+) -> None:
     section = f"Verification, in process, median of {SAMPLE:,} stored tokens ({label})"
-    costs: dict[int, float] = {}
-    for size in arguments.sizes:
-        largest = size == arguments.sizes[-1]
-        with_memory = largest and "memory" in arguments.only
-        keep = min(cache_size, size) if with_memory else SAMPLE
-        say(f"verification: {label}, storing {size:,} tokens")
-        with deploy(workdir, f"tokens-{size}") as deployment:
-            plains = populated(deployment, size, keep)
-            if "verification" in arguments.only:
-                empty, warm = verification_cost(deployment, list(_spread(plains, SAMPLE)))
-                costs[size] = empty
-                results.add(section, f"{size:>9,} stored, cache empty", empty, "µs")
-                results.add(section, f"{size:>9,} stored, cache warm", warm, "µs")
-                results.plot(
-                    "Verification with an empty cache, µs (median)",
-                    f"{label}: {size:,} stored",
-                    empty,
-                )
-            if with_memory:
-                say(f"memory: {label}, filling a cache of {keep:,} credentials over HTTP")
-                measure_memory(deployment, size, plains, keep, results)
-    if len(costs) > 1:
-        smallest, largest_size = arguments.sizes[0], arguments.sizes[-1]
+    sizes = sorted(stores)
+    samples = [(stores[size][0], list(_spread(stores[size][1], SAMPLE))) for size in sizes]
+    costs = dict(zip(sizes, verification_costs(samples), strict=True))
+    for size, (empty, warm) in costs.items():
+        results.add(section, f"{size:>9,} stored, cache empty", empty, "µs")
+        results.add(section, f"{size:>9,} stored, cache warm", warm, "µs")
+        results.plot(
+            "Verification with an empty cache, µs (median)", f"{label}: {size:,} stored", empty
+        )
+    if len(sizes) > 1:
         results.check_at_most(
-            f"verification at {largest_size:,} within 1.2× of {smallest:,} ({label})",
-            costs[largest_size] / costs[smallest],
+            f"verification at {sizes[-1]:,} within 1.2× of {sizes[0]:,} ({label})",
+            costs[sizes[-1]][0] / costs[sizes[0]][0],
             1.2,
             "×",
         )

@@ -3,7 +3,9 @@
 The authenticator is called as the access path calls it, for a sample of stored
 tokens spread over the whole table: first with an empty cache (keyed hash, checksum,
 one indexed read), then again (keyed hash, cache hit). The storage is as keystead
-left it; the sample's rows are wherever the index put them.
+left it; the sample's rows are wherever the index put them. All sizes are measured
+together, one token of each in turn, so a swing of the shared machine falls on
+every size alike instead of on whichever happened to run then.
 """
 
 from __future__ import annotations
@@ -22,33 +24,43 @@ SAMPLE = 2_000
 CLIENT = "127.0.0.1"
 
 
-async def _time_each(
-    authenticate: Callable[[str, str], Awaitable[Principal]], plains: list[str]
-) -> list[float]:
-    """µs per call, one token after another (the storage sees one reader at a time)."""
-    spent = []
-    for plain in plains:
-        started = time.perf_counter_ns()
-        await authenticate(f"Bearer {plain}", CLIENT)
-        spent.append((time.perf_counter_ns() - started) / 1000)
+async def _time_in_turn(
+    authenticators: list[Callable[[str, str], Awaitable[Principal]]], plains: list[list[str]]
+) -> list[list[float]]:
+    """µs per call in each store: the i-th token of every store, then the next (each
+    store sees one reader at a time)."""
+    spent: list[list[float]] = [[] for _ in authenticators]
+    for row in zip(*plains, strict=True):
+        for index, (authenticate, plain) in enumerate(zip(authenticators, row, strict=True)):
+            started = time.perf_counter_ns()
+            await authenticate(f"Bearer {plain}", CLIENT)
+            spent[index].append((time.perf_counter_ns() - started) / 1000)
     return spent
 
 
-def verification_cost(deployment: Deployment, plains: list[str]) -> tuple[float, float]:
-    """Median µs per verification for `plains`: (cache empty, cache warm)."""
+def verification_costs(stores: list[tuple[Deployment, list[str]]]) -> list[tuple[float, float]]:
+    """Median µs per verification in each store: (cache empty, cache warm)."""
 
-    async def run() -> tuple[float, float]:
-        runtime = build_runtime(deployment.settings())
+    async def run() -> list[tuple[float, float]]:
+        runtimes = [build_runtime(deployment.settings()) for deployment, _ in stores]
         try:
-            authenticate = runtime.authenticator.authenticate
+            authenticators = [runtime.authenticator.authenticate for runtime in runtimes]
+            # The same number of tokens from each store (a small store may hold fewer).
+            count = min(len(plains) for _, plains in stores)
+            samples = [plains[:count] for _, plains in stores]
             # Connections opened and statements compiled before the clock starts.
-            await _time_each(authenticate, plains[:50])
-            runtime.cache.clear()
-            misses = await _time_each(authenticate, plains)
-            hits = await _time_each(authenticate, plains)
-            return statistics.median(misses), statistics.median(hits)
+            await _time_in_turn(authenticators, [plains[:50] for plains in samples])
+            for runtime in runtimes:
+                runtime.cache.clear()
+            misses = await _time_in_turn(authenticators, samples)
+            hits = await _time_in_turn(authenticators, samples)
+            return [
+                (statistics.median(miss), statistics.median(hit))
+                for miss, hit in zip(misses, hits, strict=True)
+            ]
         finally:
-            await runtime.close()
+            for runtime in runtimes:
+                await runtime.close()
 
     return asyncio.run(run())
 

@@ -80,5 +80,7 @@ class PermissionTable:
 
 
 def authorize(principal: Principal, permission: Permission | None) -> None:
-    if permission is not None and permission.value not in principal.permissions:
+    # A StrEnum member hashes and compares as its id, so it is looked up directly
+    # (`.value` is a descriptor call on every request).
+    if permission is not None and permission not in principal.permissions:
         raise InvalidPermissions
