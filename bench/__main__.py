@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 from bench.deployments import Deployment, embedded, scale_out, services_missing
+from bench.instructions import callgrind_missing, measure_instructions
 from bench.memory import measure_memory
 from bench.peer import measure_peer
 from bench.propagation import measure_propagation
@@ -23,7 +24,7 @@ from bench.throughput import Throughput, cores_note, measure_access_path, measur
 from bench.verification import SAMPLE, populated, verification_costs
 from keystead.config import Settings
 
-SCENARIOS = ("throughput", "peer", "verification", "memory", "propagation")
+SCENARIOS = ("throughput", "instructions", "peer", "verification", "memory", "propagation")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -78,6 +79,8 @@ def main(argv: list[str]) -> int:
         keystead_guarded = None
         if "throughput" in arguments.only or "peer" in arguments.only:
             keystead_guarded = _throughput(arguments, workdir, deployments, results)
+        if "instructions" in arguments.only:
+            _instructions(workdir, deployments, results)
         if "peer" in arguments.only:
             say("peer: keyshield 2.0.1, defaults and cached")
             peer = measure_peer(workdir, results, seconds=arguments.seconds)
@@ -132,6 +135,27 @@ def _throughput(
             "authenticated ≥ 0.7× unauthenticated (PostgreSQL + Redis)", scaled.ratio, 0.7
         )
     return sqlite.guarded_per_second
+
+
+def _instructions(
+    workdir: Path,
+    deployments: list[tuple[str, Callable[[Path, str], AbstractContextManager[Deployment]]]],
+    results: Results,
+) -> None:
+    missing = callgrind_missing()
+    if missing:
+        results.notes.append(f"instructions skipped: {missing}")
+        return
+    floors = {"SQLite": 0.85, "PostgreSQL + Redis": 0.7}
+    for label, deploy in deployments:
+        say(f"instructions: {label}, the server under callgrind")
+        with deploy(workdir, "instructions") as deployment:
+            ratio = measure_instructions(deployment, results)
+        results.check(
+            f"authenticated ≥ {floors[label]}× unauthenticated, by instructions ({label})",
+            ratio,
+            floors[label],
+        )
 
 
 def _verification(

@@ -39,7 +39,8 @@ class Results:
         self.figures.append(Figure(section, name, value, unit, detail))
 
     def check(self, target: str, ratio: float, floor: float) -> None:
-        self.checks.append(Check(target, f"{ratio:.2f}×", ratio >= floor))
+        shown = f"{ratio:.3f}×" if ratio < 10 else f"{ratio:,.0f}×"
+        self.checks.append(Check(target, shown, ratio >= floor))
 
     def check_at_most(self, target: str, value: float, ceiling: float, unit: str) -> None:
         self.checks.append(Check(target, f"{value:.2f} {unit}", value <= ceiling))

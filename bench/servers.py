@@ -51,10 +51,19 @@ class Server:
 
 
 @contextmanager
-def serve(name: str, factory: str, env: dict[str, str], ready_path: str) -> Iterator[Server]:
-    """Run `uvicorn --factory <factory>` until the block ends; ready when `ready_path` answers."""
+def serve(
+    name: str,
+    factory: str,
+    env: dict[str, str],
+    ready_path: str,
+    wrapper: list[str] | None = None,
+    start_timeout: float = 60.0,
+) -> Iterator[Server]:
+    """Run `uvicorn --factory <factory>` until the block ends; ready when `ready_path`
+    answers. `wrapper` goes before the interpreter (a profiler, say)."""
     port = free_port()
     command = [
+        *(wrapper or []),
         sys.executable,
         "-m",
         "uvicorn",
@@ -82,7 +91,7 @@ def serve(name: str, factory: str, env: dict[str, str], ready_path: str) -> Iter
         )
         server = Server(name=name, url=f"http://127.0.0.1:{port}", process=process)
         try:
-            _wait_until_ready(server, ready_path, log)
+            _wait_until_ready(server, ready_path, log, start_timeout)
             yield server
         finally:
             process.send_signal(signal.SIGINT)
