@@ -292,7 +292,9 @@ async def seed_trading(
     for plan, bot in bots:
         last_day = today - timedelta(days=plan.stopped_days_ago)
         for index, day in enumerate(days):
-            if day > last_day or index % plan.every:
+            # Counted back from the latest day, so a bot that holds a position open
+            # now has opened one on the latest day, whatever the date.
+            if day > last_day or (latest - index) % plan.every:
                 continue
             close_index = index + plan.hold_days
             stays_open = plan.open_now and close_index >= latest
