@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 import pytest
@@ -68,3 +70,13 @@ def test_preview_is_prefix_and_last_four_characters() -> None:
 
 def test_ids_are_ten_uppercase_alphanumerics() -> None:
     assert re.fullmatch(r"[0-9A-Z]{10}", tokens.new_id())
+
+
+def test_the_stored_form_is_hmac_sha256_under_the_secret_for_every_token_in_turn() -> None:
+    secret = b"s" * 48
+    hasher = tokens.KeyedHasher(secret)
+    first, second = tokens.mint(PREFIX), tokens.mint(PREFIX)
+    expected = [hmac.new(secret, t.encode(), hashlib.sha256).hexdigest() for t in (first, second)]
+    # One hasher serves many tokens: no token's hash may depend on the one before.
+    assert [hasher(first), hasher(second), hasher(first)] == [*expected, expected[0]]
+    assert tokens.keyed_hash(secret, second) == expected[1]

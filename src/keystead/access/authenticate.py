@@ -55,7 +55,7 @@ class Authenticator:
         clock: Clock,
     ) -> None:
         self._db = db
-        self._secret = secret
+        self._keyed_hash = tokens.KeyedHasher(secret)
         self._prefix = prefix
         self._token_length = tokens.token_length(prefix)
         self._cache = cache
@@ -76,7 +76,7 @@ class Authenticator:
     async def _resolve(self, candidate: str | None, now: float) -> Principal | None:
         if candidate is None or len(candidate) != self._token_length:
             return None
-        token_hash = tokens.keyed_hash(self._secret, candidate)
+        token_hash = self._keyed_hash(candidate)
         # Only well-formed tokens are ever cached, and a keyed hash names one token:
         # a hit needs no format check. A miss is parsed (checksum included) before
         # it may cost a storage read.
