@@ -5,10 +5,10 @@ retries, stream readers) than the rest of the access path together, and its
 pipelines re-check registered scripts on every call. The limiter needs one kind
 of command, so this connection writes each command as soon as it is asked and
 matches replies to callers in order (Redis answers a connection in order),
-parsed by hiredis. Any failure, or a reply
-later than the timeout, closes the socket, so no caller can ever receive
-another's reply, and fails everyone waiting; the next call connects again. One
-timer per connection watches the oldest waiting command, instead of one per call.
+parsed by hiredis. Any failure, or a reply later than the timeout, closes the
+socket, so no caller can ever receive another's reply, and fails everyone
+waiting; the next call connects again. One timer per connection watches the
+oldest waiting command, instead of one per call.
 
 (Writing the commands of one event-loop turn together was measured too: Redis
 spent a third less CPU, but replies came back in bursts and the server sat idle
