@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
-from bench.deployments import Deployment, embedded, scale_out, services_missing
+from tests.backends import services_missing
+
+from bench.deployments import Deployment, embedded, scale_out
 from bench.instructions import callgrind_missing, measure_instructions
 from bench.memory import measure_memory
 from bench.peer import measure_peer

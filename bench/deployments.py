@@ -3,29 +3,28 @@
 `embedded`: a SQLite file and in-process limits and invalidation (the default).
 `scale_out`: a fresh PostgreSQL database and Redis (any number of instances).
 Both get a migrated schema and one account that has accepted the API terms.
+PostgreSQL is found and driven exactly as the test suite does it (tests/backends.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from tests.backends import postgres_url, psql
 
 from keystead.access.permissions import Permission
 from keystead.config import Settings
 from keystead.runtime import build_runtime
 from keystead.store.migrate import upgrade
 
-PG_HOST = "127.0.0.1"
-PG_PORT = 5432
-PG_ADMIN_DATABASE = "test"
 REDIS_URL = "redis://127.0.0.1:6379/14"
+"""Database 14: the test suite's is 15, so a bench run and a test run never meet."""
 
 BENCH_EMAIL = "bench@keystead.dev"
 BENCH_PASSWORD = "bench-password-not-secret"
@@ -75,40 +74,16 @@ def embedded(workdir: Path, name: str = "embedded") -> Iterator[Deployment]:
 @contextmanager
 def scale_out() -> Iterator[Deployment]:
     database = f"keystead_bench_{secrets.token_hex(6)}"
-    _psql(f'CREATE DATABASE "{database}"')
-    deployment = Deployment(
-        "PostgreSQL + Redis", f"postgresql+asyncpg://{PG_HOST}:{PG_PORT}/{database}", REDIS_URL
-    )
+    psql(f'CREATE DATABASE "{database}"')
+    deployment = Deployment("PostgreSQL + Redis", postgres_url(database), REDIS_URL)
     try:
         upgrade(deployment.database_url)
         yield deployment
     finally:
-        _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{deployment.redis_prefix}*"):
             client.delete(key)
-
-
-def services_missing() -> str | None:
-    """Why the scale-out deployment cannot be set up here, or None."""
-    try:
-        _psql("SELECT 1")
-    except (OSError, subprocess.SubprocessError) as error:
-        return f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({type(error).__name__})"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as error:
-        return f"Redis at {REDIS_URL} is unreachable ({type(error).__name__})"
-    return None
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(  # psql exits non-zero when a -c command fails
-        ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-d", PG_ADMIN_DATABASE, "-q", "-c", sql],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def seed_member(deployment: Deployment) -> str:
