@@ -16,7 +16,8 @@ from pathlib import Path
 
 from tests.backends import services_missing
 
-from bench.deployments import Deployment, embedded, scale_out
+from bench.analytics import measure_analytics_instructions, measure_analytics_throughput
+from bench.deployments import Deployment, embedded, scale_out, seed_member
 from bench.instructions import callgrind_missing, measure_instructions
 from bench.memory import measure_memory
 from bench.peer import measure_peer
@@ -26,7 +27,15 @@ from bench.throughput import Throughput, cores_note, measure_access_path, measur
 from bench.verification import SAMPLE, populated, verification_costs
 from keystead.config import Settings
 
-SCENARIOS = ("throughput", "instructions", "peer", "verification", "memory", "propagation")
+SCENARIOS = (
+    "throughput",
+    "instructions",
+    "analytics",
+    "peer",
+    "verification",
+    "memory",
+    "propagation",
+)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -83,6 +92,8 @@ def main(argv: list[str]) -> int:
             keystead_guarded = _throughput(arguments, workdir, deployments, results)
         if "instructions" in arguments.only:
             _instructions(workdir, deployments, results)
+        if "analytics" in arguments.only:
+            _analytics(arguments, workdir, deployments, results)
         if "peer" in arguments.only:
             say("peer: keyshield 2.0.1, defaults and cached")
             peer = measure_peer(workdir, results, seconds=arguments.seconds)
@@ -158,6 +169,25 @@ def _instructions(
             ratio,
             floors[label],
         )
+
+
+def _analytics(
+    arguments: argparse.Namespace,
+    workdir: Path,
+    deployments: list[tuple[str, Callable[[Path, str], AbstractContextManager[Deployment]]]],
+    results: Results,
+) -> None:
+    for label, deploy in deployments:
+        say(f"analytics: {label}, usage analytics on and off")
+        with deploy(workdir, "analytics") as deployment:
+            token = seed_member(deployment)
+            by_throughput = measure_analytics_throughput(
+                deployment, token, results, seconds=arguments.seconds, rounds=arguments.rounds
+            )
+            by_instructions = measure_analytics_instructions(deployment, token, results)
+        results.check(f"analytics cost < 5 % of throughput ({label})", by_throughput, 0.95)
+        if by_instructions is not None:
+            results.check(f"analytics cost < 5 % of instructions ({label})", by_instructions, 0.95)
 
 
 def _verification(

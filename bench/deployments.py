@@ -21,6 +21,7 @@ from tests.backends import postgres_url, psql
 from keystead.access.permissions import Permission
 from keystead.config import Settings
 from keystead.runtime import build_runtime
+from keystead.services.audit import Actor
 from keystead.store.migrate import upgrade
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -94,9 +95,9 @@ def seed_member(deployment: Deployment) -> str:
         try:
             account = await runtime.accounts.register(BENCH_EMAIL, BENCH_PASSWORD)
             terms = await runtime.terms.current()
-            await runtime.terms.accept(account.id, terms.version)
+            await runtime.terms.accept(account.id, terms.version, by=Actor.operator())
             _token, plain = await runtime.tokens.create(
-                account.id, "bench", [Permission.ACCOUNT_READ.value]
+                account.id, "bench", [Permission.ACCOUNT_READ.value], by=Actor.operator()
             )
             return plain
         finally:

@@ -38,6 +38,16 @@ def callgrind_missing() -> str | None:
     return None
 
 
+def callgrind_wrapper(dumps: Path) -> list[str]:
+    """The command before the interpreter: callgrind, counting only when switched on."""
+    return [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={dumps / 'callgrind.out'}",
+    ]
+
+
 async def _send(url: str, path: str, token: str | None, count: int) -> None:
     async with Connection(url) as connection:
         request = connection.request(path, token)
@@ -68,12 +78,7 @@ def measure_instructions(deployment: Deployment, results: Results) -> float:
     token = seed_member(deployment)
     with tempfile.TemporaryDirectory(prefix="keystead-callgrind-") as folder:
         dumps = Path(folder)
-        wrapper = [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={dumps / 'callgrind.out'}",
-        ]
+        wrapper = callgrind_wrapper(dumps)
         with serve(
             "keystead under callgrind",
             "bench.app:create",

@@ -32,6 +32,10 @@ from tests.backends import (
 
 __all__ = ["FAST_HASHING", "TEST_SECRET"]
 
+# The suite-wide scan for plaintext secrets in logs and databases (DESIGN §6), and
+# pytester, with which tests/test_secret_scan.py runs a leaking session of its own.
+pytest_plugins = ["pytester", "tests.secret_scan"]
+
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import APIRouter, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from keystead.access.authorize import PermissionTable
 from keystead.access.guard import AccessGuard, AccessPath
 from keystead.api import include_routers
+from keystead.background import Background
 from keystead.clock import Clock
 from keystead.config import Settings
+from keystead.edge.headers import SecurityHeaders
+from keystead.edge.limits import RequestLimitPolicy, RequestLimits
 from keystead.envelope import install_error_handlers
 from keystead.observability import Metrics, RequestLog, configure_logging
 from keystead.runtime import Runtime, build_runtime
 from keystead.version import __version__
 from keystead.web import include_pages
+
+logger = structlog.get_logger("keystead.app")
 
 DESCRIPTION = (
     "keystead guards an API with accounts, API terms, scoped expiring bearer tokens, "
@@ -42,18 +48,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
         await runtime.journal.start()
-        background = [
-            asyncio.create_task(runtime.journal.run()),
-            asyncio.create_task(runtime.last_used.run()),
-            asyncio.create_task(runtime.jobs.run()),
-        ]
+        background = Background()
+        background.every(runtime.journal.interval, runtime.journal.poll, "journal poll")
+        background.every(runtime.usage.interval, runtime.usage.flush, "usage flush")
+        background.every(runtime.jobs.interval, runtime.jobs.run_once, "jobs run")
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
-            await runtime.last_used.flush()
+            await background.stop()
+            try:
+                await runtime.usage.flush()
+            except Exception as error:  # closing the runtime must not depend on it
+                logger.error("usage flush at shutdown failed", error_type=type(error).__name__)
             await runtime.close()
 
     app = FastAPI(
@@ -76,15 +82,29 @@ def create_app(
     include_pages(app)
     install_error_handlers(app)
     app.state.permissions = PermissionTable(app.routes)
-    # Added last = outermost: the request log sees every response, guard answers included.
+    # Added last = outermost. Outside in: request log, security headers, request
+    # limits, access guard; the log and the headers see every answer, refusals too.
     app.add_middleware(
         AccessGuard,
         access=AccessPath(
             authenticator=runtime.authenticator,
             permissions=app.state.permissions,
             limiter=runtime.rate_limiter,
-            last_used=runtime.last_used,
+            usage=runtime.usage,
+            clock=runtime.clock,
         ),
     )
+    app.add_middleware(
+        RequestLimits,
+        policy=RequestLimitPolicy(
+            max_header_bytes=settings.max_request_header_bytes,
+            max_body_bytes=settings.max_request_body_bytes,
+            max_json_depth=settings.max_json_depth,
+        ),
+    )
+    app.add_middleware(SecurityHeaders, https=settings.is_https)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
+    if settings.trusted_proxies:
+        # Outermost, so the log, the limits and the access path all see the real client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

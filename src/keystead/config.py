@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from keystead.access.allowlist import canonical
 from keystead.access.permissions import ALL_PERMISSIONS, normalise
 from keystead.errors import ConfigurationError
 
@@ -96,6 +97,26 @@ class Settings(BaseSettings):
     """How often each instance reads the invalidation journal (changes made elsewhere)."""
 
     last_used_flush_seconds: float = 5.0
+    """How often each instance writes its noted last uses and usage counts."""
+
+    usage_analytics: bool = True
+    """Count each credential's requests per hour by status class and client address."""
+
+    usage_retention_days: int = Field(default=90, ge=1)
+    """Usage figures older than this are deleted by the jobs."""
+
+    unused_token_days: int = Field(default=90, ge=1)
+    """A token not used for this long is flagged in listings and its owner emailed."""
+
+    unused_token_auto_revoke: bool = False
+    """Opt-in: revoke a flagged token once its owner has been warned this many days
+    (`unused_token_revoke_notice_days`) and it is still unused."""
+
+    unused_token_revoke_notice_days: int = Field(default=14, ge=1)
+
+    trusted_proxies: list[str] = []
+    """Addresses or CIDR ranges of the reverse proxies in front of keystead (JSON list).
+    Only from these peers is `X-Forwarded-For` believed; empty: never."""
 
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65_536
@@ -112,6 +133,19 @@ class Settings(BaseSettings):
     jobs_interval_seconds: float = 60.0
     """How often each instance looks for due reminders and mail to send."""
 
+    max_request_header_bytes: int = Field(default=16_384, ge=1024)
+    """Request line and headers together; more is refused with 431."""
+
+    max_request_body_bytes: int = Field(default=65_536, ge=1024)
+    """More is refused with 413 before it is read."""
+
+    max_json_depth: int = Field(default=32, ge=2, le=512)
+    """Arrays and objects nested deeper in a JSON body are refused with 422."""
+
+    leak_report_secret: SecretStr | None = None
+    """Authenticates secret scanners at `POST /security/leaked-tokens`. Unset: the
+    endpoint answers 401 to everyone."""
+
     log_level: str = "INFO"
 
     @field_validator("token_prefix")
@@ -121,12 +155,25 @@ class Settings(BaseSettings):
             raise ValueError("token prefix must be 1 to 16 ASCII letters or digits")
         return value
 
+    @field_validator("leak_report_secret")
+    @classmethod
+    def _long_leak_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("the leak-report secret must be at least 32 characters")
+        return value
+
     @field_validator("reminder_days")
     @classmethod
     def _positive_days(cls, value: list[int]) -> list[int]:
         if not value or any(day < 1 for day in value):
             raise ValueError("reminder days must be a non-empty list of whole days, each 1 or more")
         return sorted(set(value), reverse=True)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        # A typo here would silently trust nobody, or worse: refuse it at start-up.
+        return [canonical(entry) for entry in value]
 
     @field_validator("account_key_permissions")
     @classmethod
@@ -158,7 +205,8 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
-    def cookies_secure(self) -> bool:
+    def is_https(self) -> bool:
+        """Served over https: cookies are Secure and `__Host-`, and HSTS is sent."""
         return self.effective_public_url.startswith("https://")
 
     @cached_property

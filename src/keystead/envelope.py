@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from keystead.edge.headers import default_headers
 from keystead.errors import KeysteadError, TooManyAttempts, describe_invalid
 
 ACCOUNT_KEY_PREFIX = "/user/"
@@ -165,7 +166,11 @@ async def _connection_error(request: Request, error: Exception) -> Response:
 async def _server_error(request: Request, error: Exception) -> Response:
     # Logged by type only: the message of an unexpected error may quote a secret.
     logger.error("unhandled error", path=request.url.path, error_type=type(error).__name__)
-    return failure(request.url.path, 500, SERVER_ERROR_MESSAGE)
+    # Starlette answers an unhandled error outside every middleware, so this answer
+    # carries its security headers itself.
+    https = request.app.state.runtime.settings.is_https
+    headers = {name.decode(): value.decode() for name, value in default_headers(https)}
+    return failure(request.url.path, 500, SERVER_ERROR_MESSAGE, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

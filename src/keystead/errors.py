@@ -121,6 +121,7 @@ class WalletSignInFailed(KeysteadError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"Wallet sign-in failed: {reason}")
+        self.reason = reason
 
 
 class ServiceUnavailable(KeysteadError):

@@ -15,22 +15,26 @@ from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
 from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
-from keystead.jobs.last_used import LastUsedRecorder
 from keystead.jobs.reminders import ReminderJob
 from keystead.jobs.runner import Jobs
+from keystead.jobs.unused import UnusedPolicy, UnusedTokenJob
+from keystead.jobs.usage import UsageRecorder
 from keystead.limiter import Limiter, open_limiter
 from keystead.mail.smtp import Delivery, SmtpSender, SmtpServer
 from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
+from keystead.services.audit import AuditService
 from keystead.services.bots import Backends, BotService
 from keystead.services.broker_connections import BrokerConnectionService
 from keystead.services.execution import NoExecutionBackend
+from keystead.services.leaks import LeakService
 from keystead.services.orders import OrderService
 from keystead.services.paper import PaperBackend
 from keystead.services.positions import PositionService
 from keystead.services.reports import ReportService
 from keystead.services.terms import TermsService
+from keystead.services.usage import UsageReports
 from keystead.services.variables import VariableService
 from keystead.services.wallet_login import WalletLoginService, WalletPolicy
 from keystead.store.db import Database
@@ -48,7 +52,8 @@ class Runtime:
     cache: CredentialCache
     rate_limiter: Limiter
     authenticator: Authenticator
-    last_used: LastUsedRecorder
+    usage: UsageRecorder
+    usage_reports: UsageReports
     journal: JournalPoller
     sessions: SessionManager
     accounts: AccountService
@@ -62,6 +67,8 @@ class Runtime:
     brokers: BrokerConnectionService
     wallet: WalletLoginService
     account_keys: AccountKeyService
+    audit: AuditService
+    leaks: LeakService
     jobs: Jobs
 
     async def close(self) -> None:
@@ -95,10 +102,26 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
     backends = Backends(paper=PaperBackend(), live=NoExecutionBackend())
     sessions = SessionManager(db, secret, clock, timedelta(hours=settings.session_lifetime_hours))
+    audit = AuditService(db, clock)
     sender = None
     if settings.smtp_url is not None:
         server = SmtpServer.from_url(settings.smtp_url.get_secret_value())
         sender = SmtpSender(server, settings.mail_from)
+    tokens = ApiTokenService(
+        db,
+        clock,
+        bus,
+        secret,
+        TokenPolicy(
+            prefix=settings.token_prefix,
+            default_lifetime=timedelta(days=settings.token_default_lifetime_days),
+            max_lifetime=timedelta(days=settings.token_max_lifetime_days),
+            max_active_per_account=settings.max_active_tokens_per_account,
+            unused_after=timedelta(days=settings.unused_token_days),
+        ),
+    )
+    usage_reports = UsageReports(db, clock, timedelta(days=settings.usage_retention_days))
+    api_url = settings.effective_public_url + API_PAGE
     return Runtime(
         settings=settings,
         clock=clock,
@@ -113,8 +136,12 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             cache,
             open_limiter(settings, settings.auth_failure_limit, "auth-failures"),
             clock,
+            audit,
         ),
-        last_used=LastUsedRecorder(db, clock, settings.last_used_flush_seconds),
+        usage=UsageRecorder(
+            db, clock, settings.last_used_flush_seconds, analytics=settings.usage_analytics
+        ),
+        usage_reports=usage_reports,
         journal=journal,
         sessions=sessions,
         accounts=AccountService(
@@ -124,20 +151,10 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             bus,
             open_limiter(settings, settings.login_failure_limit_per_address, "login-address"),
             open_limiter(settings, settings.login_failure_limit_per_account, "login-account"),
+            audit,
         ),
         terms=TermsService(db, clock),
-        tokens=ApiTokenService(
-            db,
-            clock,
-            bus,
-            secret,
-            TokenPolicy(
-                prefix=settings.token_prefix,
-                default_lifetime=timedelta(days=settings.token_default_lifetime_days),
-                max_lifetime=timedelta(days=settings.token_max_lifetime_days),
-                max_active_per_account=settings.max_active_tokens_per_account,
-            ),
-        ),
+        tokens=tokens,
         bots=BotService(db, clock, backends),
         positions=PositionService(db, clock, backends),
         orders=OrderService(db),
@@ -156,6 +173,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                 session_lifetime=timedelta(hours=settings.wallet_session_hours),
             ),
             open_limiter(settings, settings.wallet_attempt_limit, "wallet-attempts"),
+            audit,
         ),
         account_keys=AccountKeyService(
             db,
@@ -165,10 +183,29 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             Sealer(secret),
             KeyPolicy(settings.token_prefix, list(settings.account_key_permissions)),
         ),
+        audit=audit,
+        leaks=LeakService(
+            db,
+            clock,
+            bus,
+            secret,
+            settings.token_prefix,
+            api_url,
+        ),
         jobs=Jobs(
-            ReminderJob(
-                db, clock, list(settings.reminder_days), settings.effective_public_url + API_PAGE
+            ReminderJob(db, clock, list(settings.reminder_days), api_url),
+            UnusedTokenJob(
+                db,
+                clock,
+                tokens,
+                UnusedPolicy(
+                    unused_after=timedelta(days=settings.unused_token_days),
+                    auto_revoke=settings.unused_token_auto_revoke,
+                    notice=timedelta(days=settings.unused_token_revoke_notice_days),
+                ),
+                api_url,
             ),
+            usage_reports,
             Delivery(db, clock, sender),
             settings.jobs_interval_seconds,
         ),

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from keystead.access import tokens
 from keystead.clock import FixedClock
 from keystead.runtime import Runtime
+from keystead.services.audit import Actor
 from tests.factories import bearer, sign_up
 
 NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": None}
@@ -105,12 +106,12 @@ async def test_suspended_account_is_401_and_unsuspend_restores(
     user = await sign_up(client)
     plain = (await user.create_token(["account:read"]))["token"]
     assert (await client.get("/v1/account", headers=bearer(plain))).status_code == 200
-    await runtime.accounts.set_suspended(user.email, True)
+    await runtime.accounts.set_suspended(user.email, True, by=Actor.operator())
     response = await client.get("/v1/account", headers=bearer(plain))
     assert response.status_code == 401
     assert response.json() == NOT_AUTHENTICATED
     assert (await user.request("GET", "/account")).status_code == 401
-    await runtime.accounts.set_suspended(user.email, False)
+    await runtime.accounts.set_suspended(user.email, False, by=Actor.operator())
     assert (await client.get("/v1/account", headers=bearer(plain))).status_code == 200
 
 

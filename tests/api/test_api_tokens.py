@@ -20,6 +20,10 @@ TOKEN_FIELDS = {
     "last_used_at",
     "preview",
     "status",
+    # Beyond the contract's fields (issue 10): additive, so existing clients are unaffected.
+    "allowed_ips",
+    "previous_secret",
+    "unused",
 }
 
 

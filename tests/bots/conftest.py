@@ -10,6 +10,7 @@ import pytest
 from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.config import Settings
 from keystead.runtime import Runtime
+from keystead.services.audit import Actor
 from keystead.services.demo import seed_demo
 from tests.backends import Backend
 from tests.factories import bearer
@@ -40,7 +41,7 @@ async def demo_token(runtime: Runtime, permissions: list[str]) -> tuple[int, str
     credentials = await seed_demo(runtime)
     account = await runtime.accounts.find(credentials.email)
     assert account is not None
-    _, plain = await runtime.tokens.create(account.id, "tests", permissions)
+    _, plain = await runtime.tokens.create(account.id, "tests", permissions, by=Actor.operator())
     return account.id, plain
 
 

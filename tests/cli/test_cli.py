@@ -158,7 +158,14 @@ def test_without_smtp_mail_stays_in_the_outbox_and_is_listed() -> None:
         )
     )
     report = json.loads(invoke("jobs", "run-once", "--json"))
-    assert report == {"reminders_queued": 1, "mail_sent": 0, "mail_failed": 0}
+    assert report == {
+        "reminders_queued": 1,
+        "unused_flagged": 0,
+        "unused_revoked": 0,
+        "usage_rows_pruned": 0,
+        "mail_sent": 0,
+        "mail_failed": 0,
+    }
     assert json.loads(invoke("jobs", "run-once", "--json"))["reminders_queued"] == 0
     [message] = json.loads(invoke("mail", "outbox", "--json"))
     assert message["to"] == "ops@example.com"

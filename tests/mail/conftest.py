@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from aiosmtpd.controller import Controller
 from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime, build_runtime
+from keystead.services.audit import Actor
 from keystead.store.models import ApiToken
 from tests.backends import Backend
 from tests.server.conftest import free_port
@@ -31,7 +33,10 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def subjects(self) -> list[str]:
-        return [str(message["Subject"]) for message in self.messages]
+        # A long subject arrives folded over lines (RFC 5322); mail clients unfold it.
+        return [
+            re.sub(r"\r?\n[ \t]", " ", str(message["Subject"])).strip() for message in self.messages
+        ]
 
     def bodies(self, index: int) -> tuple[str, str]:
         """The plain-text and HTML parts of one message."""
@@ -90,12 +95,15 @@ async def owner_with_token(
     runtime: Runtime, expires_in: timedelta, email_address: str = "owner@example.com"
 ) -> ApiToken:
     account = await runtime.accounts.register(email_address, "a long password")
-    await runtime.terms.accept(account.id, (await runtime.terms.current()).version)
+    await runtime.terms.accept(
+        account.id, (await runtime.terms.current()).version, by=Actor.operator()
+    )
     token, _ = await runtime.tokens.create(
         account.id,
         "nightly export",
         ["bots:read", "positions:read"],
         runtime.clock.now() + expires_in,
+        by=Actor.operator(),
     )
     return token
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from keystead.clock import FixedClock
 from keystead.runtime import Runtime, build_runtime
 from keystead.services.api_tokens import TokenChanges
+from keystead.services.audit import Actor
 from tests.mail.conftest import SmtpServer, at_days_before, owner_with_token
 
 
@@ -67,7 +68,7 @@ async def test_revoked_tokens_get_nothing(
     mailing: Runtime, smtp: SmtpServer, clock: FixedClock
 ) -> None:
     token = await owner_with_token(mailing, timedelta(days=40))
-    await mailing.tokens.revoke(None, token.id)
+    await mailing.tokens.revoke(None, token.id, by=Actor.operator())
     for days_before in (29, 6, 0.5, -1):
         at_days_before(clock, token.expires_at, days_before)
         await mailing.jobs.run_once()
@@ -83,7 +84,10 @@ async def test_an_extension_re_arms_only_what_comes_within_reach(
     assert len(smtp.inbox.messages) == 1  # the 30-day reminder
 
     extended = await mailing.tokens.update(
-        token.account_id, token.id, TokenChanges(expires_at=clock.now() + timedelta(days=60))
+        token.account_id,
+        token.id,
+        TokenChanges(expires_at=clock.now() + timedelta(days=60)),
+        by=Actor.operator(),
     )
     await mailing.jobs.run_once()
     assert len(smtp.inbox.messages) == 1  # the new date is 60 days away: nothing is due

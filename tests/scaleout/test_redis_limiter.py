@@ -36,6 +36,20 @@ async def test_two_instances_admit_exactly_the_limit_together(prefix: str) -> No
     assert (await b.hit("account-2")).allowed
 
 
+async def test_an_instance_whose_clock_lags_never_asks_for_more_than_a_window(
+    prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ahead = RedisLimiter(REDIS_URL, "2/minute", "rate", prefix)
+    behind = RedisLimiter(REDIS_URL, "2/minute", "rate", prefix)
+    await ahead.hit("skewed")
+    await ahead.hit("skewed")
+    real_time = time.time
+    monkeypatch.setattr("keystead.limiter.redis.time.time", lambda: real_time() - 0.5)
+    refused = await behind.hit("skewed")
+    assert not refused.allowed
+    assert refused.retry_after == 60
+
+
 async def test_a_batch_answers_each_key_with_its_own_window(prefix: str) -> None:
     limiter = RedisLimiter(REDIS_URL, "2/minute", "rate", prefix)
     await limiter.hit("full")

@@ -43,7 +43,7 @@ def test_environment_and_dotenv_are_read(tmp_path: Path, monkeypatch: pytest.Mon
     assert settings.rate_limit == "5/minute"
     assert settings.token_prefix == "envwins"
     assert settings.effective_public_url == "http://127.0.0.1:8000"
-    assert Settings(public_url="https://keys.example.com/").cookies_secure  # type: ignore[arg-type]
+    assert Settings(public_url="https://keys.example.com/").is_https  # type: ignore[arg-type]
 
 
 def test_bad_prefix_is_refused() -> None:

@@ -120,7 +120,7 @@ async def test_the_database_holds_no_plaintext_key_or_signature(
     user = await wallet_sign_in(client)
     key = (await user.user_api("PUT", "/generate")).json()["result"]["apiKey"]
     await client.get("/v1/account", headers=bearer(key))
-    await runtime.last_used.flush()
+    await runtime.usage.flush()
     dump = await dump_tables(runtime)
     assert "account_key" in dump  # the key's row is there, sealed
     assert "wallet" in dump  # and so is the session's

@@ -1,25 +1,34 @@
 """[2] Bearer credential → Principal: parse (no I/O), cache, then one indexed read.
 
 Unknown, expired, revoked and suspended all take the same path and the same
-answer (401 `Not authenticated`). Failures are counted per client address; an
-address over the limit gets 429 before any lookup, even with a valid token, so
-tokens cannot be guessed at speed.
+answer (401 `Not authenticated`). So does a rolled token's old secret once its
+grace period is over, and a token used from outside its IP allowlist; that last
+refusal is also written to the owner's audit log, since it means the secret is
+somewhere it should not be. Failures are counted per client address; an address
+over the limit gets 429 before any lookup, even with a valid token, so tokens
+cannot be guessed at speed.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
-from sqlalchemy import select
+import structlog
+from sqlalchemy import or_, select
 
-from keystead.access import tokens
+from keystead.access import allowlist, tokens
 from keystead.access.cache import CredentialCache
+from keystead.access.expiry import expiration_value
 from keystead.access.principal import Principal
 from keystead.clock import Clock
 from keystead.errors import NotAuthenticated, TooManyAttempts
 from keystead.limiter import Limiter
+from keystead.services.audit import Actor, AuditAction, AuditService, CredentialRef, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
+
+logger = structlog.get_logger("keystead.access")
 
 _BLOCKLIST_PRUNE_AT = 10_000
 
@@ -29,10 +38,28 @@ _LOOKUP = select(
     ApiToken.preview,
     ApiToken.expires_at,
     ApiToken.revoked_at,
+    ApiToken.token_hash,
+    ApiToken.previous_preview,
+    ApiToken.previous_expires_at,
+    ApiToken.allowed_ips,
     Account.id,
     Account.number,
     Account.suspended_at,
 ).join(Account, Account.id == ApiToken.account_id)
+
+
+class AddressNotAllowed(NotAuthenticated):
+    """A valid credential used from outside its allowlist: 401 like any other refusal,
+    but the guard knows whose it was (for the owner's usage figures)."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__()
+        self.principal = principal
+
+
+def _effective_expiry(expires_at: datetime | None, grace_ends: datetime | None) -> float | None:
+    moments = [moment.timestamp() for moment in (expires_at, grace_ends) if moment is not None]
+    return min(moments) if moments else None
 
 
 def bearer_value(authorization: str | None) -> str | None:
@@ -53,6 +80,7 @@ class Authenticator:
         cache: CredentialCache,
         failure_limiter: Limiter,
         clock: Clock,
+        audit: AuditService,
     ) -> None:
         self._db = db
         self._keyed_hash = tokens.KeyedHasher(secret)
@@ -61,6 +89,7 @@ class Authenticator:
         self._cache = cache
         self._failures = failure_limiter
         self._clock = clock
+        self._audit = audit
         self._blocked_until: dict[str, float] = {}
 
     async def authenticate(self, authorization: str | None, client: str) -> Principal:
@@ -71,7 +100,23 @@ class Authenticator:
         if principal is None:
             await self._record_failure(client, wall)
             raise NotAuthenticated
+        if principal.allowed_networks and not allowlist.allows(principal.allowed_networks, client):
+            await self._refuse_address(principal, client, wall)
         return principal
+
+    async def _refuse_address(self, principal: Principal, client: str, wall: float) -> None:
+        entry = Entry(
+            AuditAction.TOKEN_ADDRESS_REFUSED,
+            principal.account_id,
+            CredentialRef(principal.credential_id, principal.preview),
+            {"reason": "the client address is not in the token's allowlist"},
+        )
+        try:
+            await self._audit.record(entry, Actor.anyone(client))
+        except Exception as error:  # the refusal stands even if it cannot be written down
+            logger.warning("audit write failed", error_type=type(error).__name__)
+        await self._record_failure(client, wall)
+        raise AddressNotAllowed(principal)
 
     async def _resolve(self, candidate: str | None, now: float) -> Principal | None:
         if candidate is None or len(candidate) != self._token_length:
@@ -95,7 +140,9 @@ class Authenticator:
 
     async def _load(self, token_hash: str) -> Principal | None:
         async with self._db.read() as session:
-            row = (await session.execute(_LOOKUP.where(ApiToken.token_hash == token_hash))).first()
+            # The current secret, or a rolled token's old one (its own unique index).
+            matches = or_(ApiToken.token_hash == token_hash, ApiToken.previous_hash == token_hash)
+            row = (await session.execute(_LOOKUP.where(matches))).first()
         if row is None:
             return None
         (
@@ -104,19 +151,33 @@ class Authenticator:
             preview,
             expires_at,
             revoked_at,
+            current_hash,
+            previous_preview,
+            previous_expires_at,
+            allowed_ips,
             account_id,
             account_number,
             suspended_at,
         ) = row
         if revoked_at is not None or suspended_at is not None:
             return None
+        rolled = current_hash != token_hash
+        if rolled:
+            # The old secret works until its grace period ends, never past the token's expiry.
+            preview = previous_preview or preview
+            effective = _effective_expiry(expires_at, previous_expires_at)
+        else:
+            effective = _effective_expiry(expires_at, None)
         return Principal(
             account_id=account_id,
             account_number=account_number,
             credential_id=credential_id,
             preview=preview,
             permissions=frozenset(permissions),
-            expires_at=expires_at.timestamp() if expires_at is not None else None,
+            expires_at=effective,
+            expiration=expiration_value(effective) if effective is not None else b"",
+            allowed_networks=allowlist.networks(allowed_ips),
+            rolled=rolled,
         )
 
     def _refuse_if_blocked(self, client: str, now: float) -> None:

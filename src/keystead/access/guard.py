@@ -1,7 +1,9 @@
 """The one pure ASGI middleware every `/v1` request passes: [2] → [3] → [4], in order.
 
 Pure ASGI rather than FastAPI dependencies: each dependency costs ~0.1 ms per
-request, and the access path must cost close to nothing (DESIGN §4).
+request, and the access path must cost close to nothing (DESIGN §4). Every answer
+to a known credential, refusals included, carries its expiry signals and is
+noted for its usage figures (in memory; written behind).
 """
 
 from __future__ import annotations
@@ -10,14 +12,18 @@ import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keystead.access.authenticate import Authenticator
+from keystead.access.authenticate import AddressNotAllowed, Authenticator
 from keystead.access.authorize import PermissionTable, authorize, is_guarded
+from keystead.access.expiry import expiry_headers
+from keystead.access.principal import Principal
 from keystead.access.ratelimit import RateLimited, admit, rate_headers
+from keystead.clock import Clock
 from keystead.envelope import is_storage_outage, response_for_error, storage_unavailable
 from keystead.errors import InvalidPermissions, KeysteadError
-from keystead.jobs.last_used import LastUsedRecorder
+from keystead.jobs.usage import UsageRecorder
 from keystead.limiter import Limiter
 
 PRINCIPAL = "principal"
@@ -28,7 +34,8 @@ class AccessPath:
     authenticator: Authenticator
     permissions: PermissionTable
     limiter: Limiter
-    last_used: LastUsedRecorder
+    usage: UsageRecorder
+    clock: Clock
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -49,6 +56,7 @@ class AccessGuard:
             return
         access = self.access
         client = scope["client"][0] if scope.get("client") else "unknown"
+        principal: Principal | None = None
         try:
             principal = await access.authenticator.authenticate(
                 _header(scope, b"authorization"), client
@@ -59,18 +67,25 @@ class AccessGuard:
         except RateLimited as refused:
             response = response_for_error(scope["path"], refused)
             response.raw_headers.extend(rate_headers(refused.decision))
-            await response(scope, receive, send)
+            await self._refuse(response, principal, client, scope, receive, send)
             return
         except InvalidPermissions as refused:
             response = response_for_error(scope["path"], refused)
             with contextlib.suppress(KeysteadError):  # no headers if the limiter is down
+                assert principal is not None
                 response.raw_headers.extend(
                     rate_headers(await access.limiter.peek(principal.rate_key))
                 )
-            await response(scope, receive, send)
+            await self._refuse(response, principal, client, scope, receive, send)
+            return
+        except AddressNotAllowed as refused:
+            response = response_for_error(scope["path"], refused)
+            await self._refuse(response, refused.principal, client, scope, receive, send)
             return
         except KeysteadError as refused:
-            await response_for_error(scope["path"], refused)(scope, receive, send)
+            await self._refuse(
+                response_for_error(scope["path"], refused), principal, client, scope, receive, send
+            )
             return
         except DBAPIError as error:
             if not is_storage_outage(error):
@@ -82,12 +97,36 @@ class AccessGuard:
             await storage_unavailable(scope["path"])(scope, receive, send)
             return
 
-        access.last_used.touch(principal.credential_id)
         extra_headers = rate_headers(decision)
+        if principal.expires_at is not None:  # skips a call for keys that never expire
+            extra_headers += expiry_headers(principal, access.clock.timestamp())
+        status = 500  # what the client gets if the handler raises before answering
 
-        async def send_with_rate_headers(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra_headers]
             await send(message)
 
-        await self.app(scope, receive, send_with_rate_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            access.usage.record(principal.credential_id, principal.account_id, status, client)
+
+    async def _refuse(
+        self,
+        response: Response,
+        principal: Principal | None,
+        client: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Send a refusal; one to a known credential is signalled and counted like any answer."""
+        if principal is not None:
+            response.raw_headers.extend(expiry_headers(principal, self.access.clock.timestamp()))
+            self.access.usage.record(
+                principal.credential_id, principal.account_id, response.status_code, client
+            )
+        await response(scope, receive, send)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keystead.access.allowlist import Network
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -13,7 +15,13 @@ class Principal:
     preview: str
     permissions: frozenset[str]
     expires_at: float | None
-    """Epoch seconds, or None for a credential that does not expire."""
+    """Epoch seconds when this secret stops working, or None if it never does."""
+    expiration: bytes = b""
+    """`expires_at` as the ISO 8601 header value, formatted once at load."""
+    allowed_networks: tuple[Network, ...] = ()
+    """Where the credential may be used from; empty: anywhere."""
+    rolled: bool = False
+    """The secret is a rolled token's old one, working until its grace period ends."""
 
     @property
     def rate_key(self) -> str:

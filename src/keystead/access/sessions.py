@@ -36,14 +36,28 @@ class StartedSession:
     max_age_seconds: int
 
 
+def cookie_name(name: str, secure: bool) -> str:
+    """Over https a cookie is `__Host-` prefixed: browsers then accept it only if it is
+    Secure, host-only and path `/`, so no sibling subdomain or plain-http page can
+    plant or overwrite it (RFC 6265bis §4.1.3.2)."""
+    return f"__Host-{name}" if secure else name
+
+
 def set_session_cookie(response: Response, secret: str, max_age: int, secure: bool) -> None:
     response.set_cookie(
-        SESSION_COOKIE, secret, max_age=max_age, httponly=True, samesite="lax", secure=secure
+        cookie_name(SESSION_COOKIE, secure),
+        secret,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
     )
 
 
 def clear_session_cookie(response: Response, secure: bool) -> None:
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
+    response.delete_cookie(
+        cookie_name(SESSION_COOKIE, secure), httponly=True, samesite="lax", secure=secure
+    )
 
 
 class SessionManager:

@@ -15,6 +15,7 @@ from keystead.api import (
     auth,
     docs,
     health,
+    security,
     user_api,
     v1_account,
     v1_bots,
@@ -25,23 +26,39 @@ from keystead.api import (
     v1_variables,
     wallet,
 )
+from keystead.api.responses import failures, with_failure_schemas
 
 
 def include_routers(app: FastAPI) -> None:
-    app.include_router(health.router)  # /healthz /readyz /metrics
+    # Signed-in and guarded routes meet the same failures: credential, permission or
+    # terms, object, state, limit.
+    signed_in = failures(401, 403, 404, 409, 429)
+    with_failure_schemas(app)
+    app.include_router(health.router, responses=failures())  # /healthz /readyz /metrics
     app.include_router(docs.router)  # /docs (the OpenAPI schema rendered, no CDN)
-    app.include_router(auth.router)  # /auth/register /auth/login /auth/logout
-    app.include_router(
-        wallet.router
-    )  # /auth/wallet/challenge /auth/wallet/login /auth/wallet/logout
-    app.include_router(user_api.router)  # /user/api[/generate|/disable] (account-key envelope)
-    app.include_router(account.router)  # /account /account/api-terms
-    app.include_router(api_tokens.router)  # /account/api-tokens[/{id}[/extend]]
+    # /auth/register /auth/login /auth/logout
+    app.include_router(auth.router, responses=failures(401, 403, 409, 429))
+    # /auth/wallet/challenge /auth/wallet/login /auth/wallet/logout
+    app.include_router(wallet.router, responses=failures(401, 403, 429))
+    # /user/api[/generate|/disable] (account-key envelope)
+    app.include_router(user_api.router, responses=failures(401, 429, account_key=True))
+    # /account /account/api-terms /account/audit
+    app.include_router(account.router, responses=signed_in)
+    # /account/api-tokens[/{id}[/extend]]
+    app.include_router(api_tokens.router, responses=signed_in)
+    # /security/leaked-tokens (the operator's scanner secret)
+    app.include_router(security.router, responses=failures(401))
     # Guarded by the access path: bearer token, permission, rate limit.
-    app.include_router(v1_account.router)  # /v1/account
-    app.include_router(v1_positions.router)  # /v1/bots/positions[/{number}[/close]]
-    app.include_router(v1_orders.router)  # /v1/bots/orders[/{number}], /v1/bots/{number}/orders
-    app.include_router(v1_reports.router)  # /v1/bots/reports[/{number}[/run]]
-    app.include_router(v1_variables.router)  # /v1/bots/variables[/{number}]
-    app.include_router(v1_bots.router)  # /v1/bots[/{number}[/enable|disable|open|close|…]]
-    app.include_router(v1_broker_connections.router)  # /v1/broker_connections[/{number}]
+    app.include_router(v1_account.router, responses=signed_in)  # /v1/account
+    # /v1/bots/positions[/{number}[/close]]
+    app.include_router(v1_positions.router, responses=signed_in)
+    # /v1/bots/orders[/{number}], /v1/bots/{number}/orders
+    app.include_router(v1_orders.router, responses=signed_in)
+    # /v1/bots/reports[/{number}[/run]]
+    app.include_router(v1_reports.router, responses=signed_in)
+    # /v1/bots/variables[/{number}]
+    app.include_router(v1_variables.router, responses=signed_in)
+    # /v1/bots[/{number}[/enable|disable|open|close|…]]
+    app.include_router(v1_bots.router, responses=signed_in)
+    # /v1/broker_connections[/{number}]
+    app.include_router(v1_broker_connections.router, responses=signed_in)

@@ -1,8 +1,11 @@
-"""/account/api-tokens: list, mint, edit, extend, revoke (session; terms for mint and edit)."""
+"""/account/api-tokens: list, mint, edit, extend, roll, revoke, usage (session; terms
+for mint, edit and roll)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from keystead.api.deps import AppRuntime, CurrentSession
@@ -11,22 +14,34 @@ from keystead.api.schemas import (
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
+    TokenRollIn,
     TokenUpdateIn,
+    UsageOut,
     token_view,
+    usage_view,
 )
 from keystead.envelope import NO_STORE, ok
+from keystead.runtime import Runtime
 from keystead.services.api_tokens import TokenChanges
+from keystead.services.usage import MAX_DAYS, MAX_HOURS, UsageWindow
+from keystead.store.models import ApiToken
 
 router = APIRouter(prefix="/account/api-tokens", tags=["api tokens"])
+
+Hours = Annotated[int, Query(ge=1, le=MAX_HOURS, description="Hourly buckets.")]
+Days = Annotated[int, Query(ge=1, le=MAX_DAYS, description="Daily buckets.")]
+
+
+def _view(runtime: Runtime, token: ApiToken) -> dict[str, object]:
+    return token_view(token, runtime.tokens.now(), runtime.tokens.policy.unused_after)
 
 
 @router.get("", response_model=Envelope[list[TokenOut]])
 async def list_tokens(session: CurrentSession, runtime: AppRuntime) -> Response:
     # Show this instance's latest uses, not the ones still waiting to be written.
-    await runtime.last_used.flush()
+    await runtime.usage.flush()
     tokens = await runtime.tokens.for_account(session.account.id)
-    now = runtime.tokens.now()
-    return ok([token_view(token, now) for token in tokens], "Tokens retrieved")
+    return ok([_view(runtime, token) for token in tokens], "Tokens retrieved")
 
 
 @router.post("", status_code=201, response_model=Envelope[TokenCreatedOut])
@@ -34,9 +49,14 @@ async def create_token(
     body: TokenCreateIn, session: CurrentSession, runtime: AppRuntime
 ) -> Response:
     token, plain = await runtime.tokens.create(
-        session.account.id, body.name, [p.value for p in body.permissions], body.expires_at
+        session.account.id,
+        body.name,
+        [p.value for p in body.permissions],
+        body.expires_at,
+        body.allowed_ips,
+        by=session.actor,
     )
-    data = {**token_view(token, runtime.tokens.now()), "token": plain}
+    data = {**_view(runtime, token), "token": plain}
     return ok(data, "Token created", status=201, headers=NO_STORE)
 
 
@@ -48,18 +68,42 @@ async def update_token(
         name=body.name,
         permissions=[p.value for p in body.permissions] if body.permissions else None,
         expires_at=body.expires_at,
+        allowed_ips=body.allowed_ips,
     )
-    token = await runtime.tokens.update(session.account.id, token_id, changes)
-    return ok(token_view(token, runtime.tokens.now()), "Token updated")
+    token = await runtime.tokens.update(session.account.id, token_id, changes, by=session.actor)
+    return ok(_view(runtime, token), "Token updated")
 
 
 @router.post("/{token_id}/extend", response_model=Envelope[TokenOut])
 async def extend_token(token_id: str, session: CurrentSession, runtime: AppRuntime) -> Response:
-    token = await runtime.tokens.extend(session.account.id, token_id)
-    return ok(token_view(token, runtime.tokens.now()), "Token extended")
+    token = await runtime.tokens.extend(session.account.id, token_id, by=session.actor)
+    return ok(_view(runtime, token), "Token extended")
+
+
+@router.post("/{token_id}/roll", response_model=Envelope[TokenCreatedOut])
+async def roll_token(
+    token_id: str, session: CurrentSession, runtime: AppRuntime, body: TokenRollIn | None = None
+) -> Response:
+    """A new secret for the token; the old one works for the chosen grace period."""
+    grace = (body or TokenRollIn()).grace_period
+    token, plain = await runtime.tokens.roll(session.account.id, token_id, grace, by=session.actor)
+    data = {**_view(runtime, token), "token": plain}
+    return ok(data, "Token rolled", headers=NO_STORE)
 
 
 @router.delete("/{token_id}", response_model=Envelope[TokenOut])
 async def revoke_token(token_id: str, session: CurrentSession, runtime: AppRuntime) -> Response:
-    token = await runtime.tokens.revoke(session.account.id, token_id)
-    return ok(token_view(token, runtime.tokens.now()), "Token revoked")
+    token = await runtime.tokens.revoke(session.account.id, token_id, by=session.actor)
+    return ok(_view(runtime, token), "Token revoked")
+
+
+@router.get("/{token_id}/usage", response_model=Envelope[UsageOut])
+async def token_usage(
+    token_id: str, session: CurrentSession, runtime: AppRuntime, hours: Hours = 48, days: Days = 30
+) -> Response:
+    """Requests per hour and per day by status class, distinct client addresses, last use."""
+    await runtime.usage.flush()
+    usage = await runtime.usage_reports.for_token(
+        session.account.id, token_id, UsageWindow(hours=hours, days=days)
+    )
+    return ok(usage_view(usage), "Usage retrieved")

@@ -24,9 +24,7 @@ async def login(body: LoginIn, request: Request, runtime: AppRuntime) -> Respons
     account = await runtime.accounts.login(body.email, body.password, client_address(request))
     started = await runtime.sessions.start(account.id)
     response = ok({"account": account_view(account), "csrf_token": started.csrf_token}, "Logged in")
-    set_session_cookie(
-        response, started.secret, started.max_age_seconds, runtime.settings.cookies_secure
-    )
+    set_session_cookie(response, started.secret, started.max_age_seconds, runtime.settings.is_https)
     return response
 
 
@@ -34,5 +32,5 @@ async def login(body: LoginIn, request: Request, runtime: AppRuntime) -> Respons
 async def logout(session: CurrentSession, runtime: AppRuntime) -> Response:
     await runtime.sessions.end(session.secret)
     response = ok(None, "Logged out")
-    clear_session_cookie(response, runtime.settings.cookies_secure)
+    clear_session_cookie(response, runtime.settings.is_https)
     return response

@@ -9,9 +9,17 @@ from fastapi import Depends, Request
 
 from keystead.access.authenticate import bearer_value
 from keystead.access.principal import Principal
-from keystead.access.sessions import ANY_KIND, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, WALLET
+from keystead.access.sessions import (
+    ANY_KIND,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    WALLET,
+    cookie_name,
+)
 from keystead.errors import CsrfRejected, KeysteadError, NotAuthenticated, Unauthorized
 from keystead.runtime import Runtime
+from keystead.services.audit import Actor
 from keystead.services.wallet_login import session_secret
 from keystead.store.models import Account
 
@@ -28,6 +36,12 @@ AppRuntime = Annotated[Runtime, Depends(get_runtime)]
 class SessionContext:
     account: Account
     secret: str
+    client: str
+
+    @property
+    def actor(self) -> Actor:
+        """The account's owner, as the audit log names who made a change."""
+        return Actor.owner(self.client)
 
 
 async def _session(
@@ -40,7 +54,8 @@ async def _session(
     """A session from the cookie (writes need the CSRF header) or, for wallet sessions,
     from `Authorization: Bearer <signature>` (no cookie, so no CSRF to forge)."""
     signature = bearer_value(request.headers.get("authorization")) if bearer_allowed else None
-    secret = session_secret(signature) if signature else request.cookies.get(SESSION_COOKIE)
+    cookie = cookie_name(SESSION_COOKIE, runtime.settings.is_https)
+    secret = session_secret(signature) if signature else request.cookies.get(cookie)
     account = await runtime.sessions.account_for(secret, kinds) if secret else None
     if account is None or secret is None:
         raise missing
@@ -50,7 +65,7 @@ async def _session(
         and not runtime.sessions.csrf_matches(secret, request.headers.get(CSRF_HEADER))
     ):
         raise CsrfRejected
-    return SessionContext(account, secret)
+    return SessionContext(account, secret, client_address(request))
 
 
 async def current_session(request: Request, runtime: AppRuntime) -> SessionContext:

@@ -18,10 +18,11 @@ async def retrieve_key(session: WalletSession, runtime: AppRuntime) -> Response:
 
 @router.put("/generate")
 async def generate_key(session: WalletSession, runtime: AppRuntime) -> Response:
-    return account_key_ok({"apiKey": await runtime.account_keys.generate(session.account.id)})
+    key = await runtime.account_keys.generate(session.account.id, by=session.actor)
+    return account_key_ok({"apiKey": key})
 
 
 @router.put("/disable")
 async def disable_key(session: WalletSession, runtime: AppRuntime) -> Response:
-    await runtime.account_keys.disable(session.account.id)
+    await runtime.account_keys.disable(session.account.id, by=session.actor)
     return account_key_ok("Disabled")

@@ -30,8 +30,10 @@ class ListingQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bot: str | None = Field(default=None, description="A bot's number.")
-    status: str | None = Field(default=None, description="OPEN/CLOSED, or an order status.")
+    bot: str | None = Field(default=None, max_length=32, description="A bot's number.")
+    status: str | None = Field(
+        default=None, max_length=32, description="OPEN/CLOSED, or an order status."
+    )
     from_date: date | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
     to_date: date | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
     page: int = Field(default=1, ge=1, description="Page number; 100 items a page.")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
@@ -14,6 +13,7 @@ from keystead.access.permissions import Permission
 from keystead.api import v1_views
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
+from keystead.api.schemas import IsoDate
 from keystead.clock import isoformat
 from keystead.envelope import ok
 from keystead.services.reports import ReportDetails, ReportFields
@@ -21,21 +21,24 @@ from keystead.services.reports import ReportDetails, ReportFields
 router = APIRouter(prefix="/v1/bots/reports", tags=["v1 reports"])
 
 
+Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=200)]
+
+
 class ReportEditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=100)
-    start_date: date | None = None
-    end_date: date | None = None
-    run_until_latest_date: bool | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+    run_until_latest_date: StrictBool | None = None
     symbol: str | None = Field(default=None, max_length=16)
-    nlv_source: str | None = None
-    nlv_amount: float | None = None
-    is_public: bool | None = None
-    bot_statuses: list[str] | None = None
-    bots: list[str] | None = Field(default=None, description="Bot numbers; empty means all.")
-    bot_tags: list[str] | None = None
-    bot_position_tags: list[str] | None = None
+    nlv_source: str | None = Field(default=None, max_length=32)
+    nlv_amount: Annotated[float, Field(strict=True)] | None = None
+    is_public: StrictBool | None = None
+    bot_statuses: Names | None = None
+    bots: Names | None = Field(default=None, description="Bot numbers; empty means all.")
+    bot_tags: Names | None = None
+    bot_position_tags: Names | None = None
 
     def fields(self) -> ReportFields:
         return ReportFields(**self.model_dump())
@@ -43,7 +46,7 @@ class ReportEditIn(BaseModel):
 
 class ReportCreateIn(ReportEditIn):
     name: str = Field(min_length=1, max_length=100)
-    start_date: date
+    start_date: IsoDate
 
 
 def report(details: ReportDetails) -> dict[str, Any]:

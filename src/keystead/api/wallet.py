@@ -75,7 +75,7 @@ async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> R
         response,
         secret,
         runtime.settings.wallet_session_hours * 3600,
-        runtime.settings.cookies_secure,
+        runtime.settings.is_https,
     )
     return response
 
@@ -84,5 +84,5 @@ async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> R
 async def logout(session: WalletLogoutSession, runtime: AppRuntime) -> Response:
     await runtime.wallet.logout(session.secret)
     response = ok(None, "Signed out")
-    clear_session_cookie(response, runtime.settings.cookies_secure)
+    clear_session_cookie(response, runtime.settings.is_https)
     return response

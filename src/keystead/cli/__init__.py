@@ -1,10 +1,10 @@
-"""The `keystead` command: serve, db, account, token, terms, demo."""
+"""The `keystead` command: serve, db, account, token, terms, bots, demo, jobs, mail, audit."""
 
 from __future__ import annotations
 
 import typer
 
-from keystead.cli import admin, bots, db, demo, jobs, serve
+from keystead.cli import admin, audit, bots, db, demo, jobs, serve
 
 app = typer.Typer(
     name="keystead",
@@ -21,6 +21,7 @@ app.add_typer(bots.app, name="bots")
 app.add_typer(demo.app, name="demo")
 app.add_typer(jobs.jobs, name="jobs")
 app.add_typer(jobs.mail, name="mail")
+app.command("audit")(audit.audit)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from keystead.cli.common import await_propagation, console, fail, print_json, ru
 from keystead.clock import isoformat
 from keystead.errors import NotFound
 from keystead.runtime import Runtime
+from keystead.services.audit import Actor
 from keystead.store.models import Account
 
 accounts = typer.Typer(help="Create, suspend and unsuspend accounts.", no_args_is_help=True)
@@ -48,7 +49,7 @@ def account_create(
         account = await runtime.accounts.register(email, password)
         if accept_terms:
             current = await runtime.terms.current()
-            account = await runtime.terms.accept(account.id, current.version)
+            account = await runtime.terms.accept(account.id, current.version, by=Actor.operator())
         return account
 
     account = run(action)
@@ -60,7 +61,9 @@ def account_create(
 
 def _set_suspended(email_or_number: str, suspended: bool, json: bool) -> None:
     async def action(runtime: Runtime) -> Account:
-        account = await runtime.accounts.set_suspended(email_or_number, suspended)
+        account = await runtime.accounts.set_suspended(
+            email_or_number, suspended, by=Actor.operator()
+        )
         await await_propagation(runtime)
         return account
 
@@ -104,9 +107,9 @@ def token_create(
         owner = await _account(runtime, account)
         when = expires_at.replace(tzinfo=UTC) if expires_at else None
         token, plain = await runtime.tokens.create(
-            owner.id, name, [p.value for p in permission], when
+            owner.id, name, [p.value for p in permission], when, by=Actor.operator()
         )
-        return token_view(token, runtime.tokens.now()), plain
+        return token_view(token, runtime.tokens.now(), runtime.tokens.policy.unused_after), plain
 
     view, plain = run(action)
     if json:
@@ -124,7 +127,10 @@ def token_list(account: AccountArg, json: JsonFlag = False) -> None:
     async def action(runtime: Runtime) -> list[dict[str, object]]:
         owner = await _account(runtime, account)
         now = runtime.tokens.now()
-        return [token_view(token, now) for token in await runtime.tokens.for_account(owner.id)]
+        return [
+            token_view(token, now, runtime.tokens.policy.unused_after)
+            for token in await runtime.tokens.for_account(owner.id)
+        ]
 
     views = run(action)
     if json:
@@ -154,9 +160,9 @@ def token_revoke(
     """Revoke any account's token; it fails on the very next request."""
 
     async def action(runtime: Runtime) -> dict[str, object]:
-        token = await runtime.tokens.revoke(None, token_id)
+        token = await runtime.tokens.revoke(None, token_id, by=Actor.operator())
         await await_propagation(runtime)
-        return token_view(token, runtime.tokens.now())
+        return token_view(token, runtime.tokens.now(), runtime.tokens.policy.unused_after)
 
     view = run(action)
     if json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -22,23 +23,20 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of te
 
 @jobs.command("run-once")
 def run_once(json: JsonFlag = False) -> None:
-    """Queue due expiry reminders and send what the outbox holds (if SMTP is set)."""
+    """Queue due expiry and unused-token reminders, revoke unused tokens (if the
+    operator opted in), prune old usage figures, and send what the outbox holds."""
 
     async def action(runtime: Runtime) -> JobsReport:
         return await runtime.jobs.run_once()
 
     report = run(action)
     if json:
-        print_json(
-            {
-                "reminders_queued": report.reminders_queued,
-                "mail_sent": report.mail_sent,
-                "mail_failed": report.mail_failed,
-            }
-        )
+        print_json(dataclasses.asdict(report))
     else:
         console.print(
-            f"reminders queued: {report.reminders_queued}; mail sent: {report.mail_sent}, "
+            f"reminders queued: {report.reminders_queued}; unused tokens flagged: "
+            f"{report.unused_flagged}, revoked: {report.unused_revoked}; usage rows pruned: "
+            f"{report.usage_rows_pruned}; mail sent: {report.mail_sent}, "
             f"failed (kept for retry): {report.mail_failed}",
             highlight=False,
         )

@@ -48,6 +48,9 @@ def serve(
         port=settings.port,
         access_log=False,
         server_header=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; keystead
+        # trusts only KEYSTEAD_TRUSTED_PROXIES, applied inside the app.
+        proxy_headers=False,
         log_config=server_log_config("warning"),
     )
 

@@ -8,12 +8,10 @@ processes: the operator CLI, or other instances when no Redis bus is configured.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import structlog
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +19,6 @@ from keystead.clock import Clock
 from keystead.events.base import AccountChanged, CredentialChanged, Event
 from keystead.store.db import Database
 from keystead.store.models import CredentialEvent
-
-logger = structlog.get_logger("keystead.events.journal")
 
 # Ids are assigned before commit, so on PostgreSQL a lower id can become visible
 # after a higher one: ids skipped over are asked for again until they appear.
@@ -94,13 +90,9 @@ class JournalPoller:
                 delete(CredentialEvent).where(CredentialEvent.created_at < cutoff)
             )
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.poll_once()
-                self._polls += 1
-                if self._polls % PRUNE_EVERY_POLLS == 0:
-                    await self.prune()
-            except Exception as error:  # polling must outlive a database hiccup
-                logger.warning("journal poll failed", error_type=type(error).__name__)
+    async def poll(self) -> None:
+        """One round of the background loop: deliver new events, now and then prune."""
+        await self.poll_once()
+        self._polls += 1
+        if self._polls % PRUNE_EVERY_POLLS == 0:
+            await self.prune()

@@ -86,7 +86,9 @@ class RedisLimiter:
         if admitted:
             return Decision(True, self.limit, max(0, self.limit - int(count)), 0)
         # The oldest admitted request leaves the window first; then one more fits.
-        wait = float(oldest) + self._period - now
+        # Another instance may have stamped it a moment after this call read its
+        # clock, so the wait is capped at the period: never more than a window.
+        wait = min(float(oldest) + self._period - now, self._period)
         return Decision(False, self.limit, 0, max(1, math.ceil(wait)))
 
     async def hit(self, key: str) -> Decision:

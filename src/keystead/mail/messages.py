@@ -52,3 +52,54 @@ def token_expiry(
         text=_ENVIRONMENT.get_template("token_expiry.txt").render(context),
         html=_ENVIRONMENT.get_template("token_expiry.html").render(context),
     )
+
+
+def token_leaked(
+    *,
+    kind: str,
+    name: str,
+    preview: str,
+    revoked_at: datetime,
+    source_url: str | None,
+    api_url: str,
+) -> Rendered:
+    """The notice that a credential reported public was revoked."""
+    context = {
+        "kind": kind,
+        "name": name,
+        "preview": preview,
+        "revoked_at": revoked_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "source_url": source_url,
+        "api_url": api_url,
+    }
+    return Rendered(
+        subject=f'Your keystead {kind} "{name}" was found published and has been revoked',
+        text=_ENVIRONMENT.get_template("token_leaked.txt").render(context),
+        html=_ENVIRONMENT.get_template("token_leaked.html").render(context),
+    )
+
+
+def token_unused(
+    *,
+    name: str,
+    preview: str,
+    unused_since: datetime,
+    days_unused: int,
+    revoke_on: datetime | None,
+    api_url: str,
+) -> Rendered:
+    """The notice that a token has gone unused (and, if the operator revokes such
+    tokens, when it will be revoked unless it is used)."""
+    context = {
+        "name": name,
+        "preview": preview,
+        "unused_since": unused_since.strftime("%Y-%m-%d"),
+        "days_unused": days_unused,
+        "revoke_on": revoke_on.strftime("%Y-%m-%d %H:%M UTC") if revoke_on else None,
+        "api_url": api_url,
+    }
+    return Rendered(
+        subject=f'Your keystead API token "{name}" has not been used for {days_unused} days',
+        text=_ENVIRONMENT.get_template("token_unused.txt").render(context),
+        html=_ENVIRONMENT.get_template("token_unused.html").render(context),
+    )

@@ -17,6 +17,8 @@ from keystead.clock import Clock
 from keystead.errors import RegenerationCooldown
 from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
+from keystead.services import audit
+from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
 
@@ -71,7 +73,7 @@ class AccountKeyService:
             logger.warning("account key cannot be unsealed with this server secret")
             return None
 
-    async def generate(self, account_id: int) -> str:
+    async def generate(self, account_id: int, *, by: Actor) -> str:
         """A new key; the previous one stops working at once. Once per rolling hour."""
         now = self._clock.now()
         plain = tokens.mint(self._policy.prefix)
@@ -97,42 +99,47 @@ class AccountKeyService:
                 wait = (last + COOLDOWN - now).total_seconds() if last else COOLDOWN.seconds
                 raise RegenerationCooldown(int(wait) + 1)
             replaced = await self._revoke_active(session, account_id, now)
-            session.add(
-                ApiToken(
-                    id=key_id,
-                    account_id=account_id,
-                    kind=ACCOUNT_KEY,
-                    name=ACCOUNT_KEY_NAME,
-                    permissions=list(self._policy.permissions),
-                    token_hash=tokens.keyed_hash(self._secret, plain),
-                    preview=tokens.preview(plain, self._policy.prefix),
-                    encrypted_secret=self._sealer.seal(plain, key_id),
-                    created_at=now,
-                    expires_at=None,
-                    revoked_at=None,
-                    last_used_at=None,
-                )
+            key = ApiToken(
+                id=key_id,
+                account_id=account_id,
+                kind=ACCOUNT_KEY,
+                name=ACCOUNT_KEY_NAME,
+                permissions=list(self._policy.permissions),
+                token_hash=tokens.keyed_hash(self._secret, plain),
+                preview=tokens.preview(plain, self._policy.prefix),
+                encrypted_secret=self._sealer.seal(plain, key_id),
+                created_at=now,
+                expires_at=None,
+                revoked_at=None,
+                last_used_at=None,
             )
-        for token_hash in replaced:
-            await self._bus.publish(CredentialChanged(token_hash))
+            session.add(key)
+            details = {"replaced": [old.preview for old in replaced]}
+            audit.record(
+                session, Entry(AuditAction.KEY_GENERATED, account_id, key, details), by, now
+            )
+        for old in replaced:
+            await self._bus.publish(CredentialChanged(old.token_hash))
         return plain
 
-    async def disable(self, account_id: int) -> None:
+    async def disable(self, account_id: int, *, by: Actor) -> None:
         """Revoke the current key (if any); it fails on the very next request."""
         now = self._clock.now()
         async with self._db.transaction() as session:
             revoked = await self._revoke_active(session, account_id, now)
-        for token_hash in revoked:
-            await self._bus.publish(CredentialChanged(token_hash))
+            for key in revoked:
+                audit.record(session, Entry(AuditAction.KEY_DISABLED, account_id, key), by, now)
+        for key in revoked:
+            await self._bus.publish(CredentialChanged(key.token_hash))
 
     async def _revoke_active(
         self, session: AsyncSession, account_id: int, now: datetime
-    ) -> list[str]:
+    ) -> list[ApiToken]:
         revoked = []
         for key in (await session.execute(self._active(account_id))).scalars():
             key.revoked_at = now
             # The sealed secret goes with the key: a revoked key is never shown again.
             key.encrypted_secret = None
             journal.record(session, CredentialChanged(key.token_hash), now)
-            revoked.append(key.token_hash)
+            revoked.append(key)
         return revoked

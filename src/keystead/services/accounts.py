@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from keystead.access import tokens
+from keystead.access.sessions import PASSWORD
 from keystead.clock import Clock
 from keystead.errors import (
     Conflict,
@@ -21,6 +22,8 @@ from keystead.errors import (
 from keystead.events import journal
 from keystead.events.base import AccountChanged, EventBus
 from keystead.limiter import Limiter
+from keystead.services import audit
+from keystead.services.audit import Actor, AuditAction, AuditService, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account
 
@@ -57,7 +60,9 @@ class AccountService:
         bus: EventBus,
         failures_per_address: Limiter,
         failures_per_account: Limiter,
+        audit_log: AuditService,
     ) -> None:
+        self._audit = audit_log
         self._db = db
         self._clock = clock
         self._hasher = hasher
@@ -101,7 +106,17 @@ class AccountService:
         matches = await self._verify(stored_hash or self._dummy_hash, password)
         if matches and account is not None and stored_hash and account.suspended_at is None:
             await self._per_account.reset(email)
+            entry = Entry(AuditAction.LOGIN_SUCCEEDED, account.id, details={"method": PASSWORD})
+            await self._audit.record(entry, Actor.owner(client))
             return account
+        # The email of an unknown account is not kept: people type passwords there.
+        reason = "unknown account"
+        if account is not None:
+            reason = "account suspended" if matches and stored_hash else "wrong password"
+        details = {"method": PASSWORD, "reason": reason}
+        account_id = account.id if account is not None else None
+        failed = Entry(AuditAction.LOGIN_FAILED, account_id, None, details)
+        await self._audit.record(failed, Actor.anyone(client))
         raise InvalidCredentials
 
     async def _verify(self, password_hash: str, password: str) -> bool:
@@ -125,7 +140,7 @@ class AccountService:
             raise NotFound("Account")
         return account
 
-    async def set_suspended(self, email_or_number: str, suspended: bool) -> Account:
+    async def set_suspended(self, email_or_number: str, suspended: bool, *, by: Actor) -> Account:
         """Suspend (every credential answers 401 at once) or lift a suspension."""
         account = await self.find(email_or_number)
         if account is None:
@@ -133,10 +148,15 @@ class AccountService:
         async with self._db.transaction() as session:
             account = await session.get(Account, account.id)
             assert account is not None
-            if suspended and account.suspended_at is None:
+            was_suspended = account.suspended_at is not None
+            if suspended and not was_suspended:
                 account.suspended_at = self._clock.now()
-            elif not suspended:
+                entry = Entry(AuditAction.ACCOUNT_SUSPENDED, account.id)
+                audit.record(session, entry, by, account.suspended_at)
+            elif not suspended and was_suspended:
                 account.suspended_at = None
+                entry = Entry(AuditAction.ACCOUNT_REINSTATED, account.id)
+                audit.record(session, entry, by, self._clock.now())
             journal.record(session, AccountChanged(account.id), self._clock.now())
         await self._bus.publish(AccountChanged(account.id))
         return account

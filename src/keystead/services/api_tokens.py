@@ -1,19 +1,23 @@
-"""Management tokens: mint, list, edit, extend, revoke. Changes reach every cache at once."""
+"""Management tokens: mint, list, edit, extend, roll, revoke. Changes reach every cache
+at once: each one invalidates every secret of the token (after a roll, the old one too)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keystead.access import tokens
+from keystead.access import allowlist, tokens
 from keystead.access.permissions import normalise
-from keystead.clock import Clock
+from keystead.clock import Clock, isoformat
 from keystead.errors import Conflict, InvalidInput, NotFound
 from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
+from keystead.services import audit
+from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.services.terms import require_accepted
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
@@ -42,6 +46,28 @@ class TokenPolicy:
     default_lifetime: timedelta
     max_lifetime: timedelta
     max_active_per_account: int
+    unused_after: timedelta = timedelta(days=90)
+
+
+class GracePeriod(StrEnum):
+    """How long a rolled token's old secret keeps working."""
+
+    NONE = "none"
+    HOUR = "1h"
+    DAY = "24h"
+    WEEK = "7d"
+
+    @property
+    def duration(self) -> timedelta:
+        return _GRACE[self]
+
+
+_GRACE = {
+    GracePeriod.NONE: timedelta(0),
+    GracePeriod.HOUR: timedelta(hours=1),
+    GracePeriod.DAY: timedelta(hours=24),
+    GracePeriod.WEEK: timedelta(days=7),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +75,8 @@ class TokenChanges:
     name: str | None = None
     permissions: list[str] | None = None
     expires_at: datetime | None = None
+    allowed_ips: list[str] | None = None
+    """None leaves the allowlist as it is; an empty list lets the token be used anywhere."""
 
 
 def clean_name(name: str) -> str:
@@ -65,6 +93,37 @@ def clean_permissions(permissions: list[str]) -> list[str]:
         return normalise(permissions)
     except ValueError as error:
         raise InvalidInput("permissions", str(error)) from error
+
+
+def clean_allowlist(entries: list[str]) -> list[str]:
+    if len(entries) > allowlist.MAX_ENTRIES:
+        raise InvalidInput("allowed_ips", f"must hold at most {allowlist.MAX_ENTRIES} entries")
+    cleaned: list[str] = []
+    for entry in entries:
+        try:
+            network = allowlist.canonical(entry)
+        except ValueError as error:
+            raise InvalidInput("allowed_ips", str(error)) from error
+        if network not in cleaned:
+            cleaned.append(network)
+    return cleaned
+
+
+def secret_hashes(token: ApiToken) -> list[str]:
+    """Every keyed hash that may authenticate as this token: invalidate them all."""
+    return [h for h in (token.token_hash, token.previous_hash) if h is not None]
+
+
+def in_grace(token: ApiToken, now: datetime) -> bool:
+    """Whether a rolled token's old secret still works."""
+    return token.previous_expires_at is not None and token.previous_expires_at > now
+
+
+def is_unused(token: ApiToken, now: datetime, unused_after: timedelta) -> bool:
+    """Active, and not used (or never used since creation) for `unused_after`."""
+    if status_of(token, now) != TokenStatus.ACTIVE:
+        return False
+    return (token.last_used_at or token.created_at) <= now - unused_after
 
 
 class ApiTokenService:
@@ -111,11 +170,15 @@ class ApiTokenService:
         name: str,
         permissions: list[str],
         expires_at: datetime | None = None,
+        allowed_ips: list[str] | None = None,
+        *,
+        by: Actor,
     ) -> tuple[ApiToken, str]:
         """Mint a token; the plain text is returned here once and never stored."""
         now = self.now()
         name = clean_name(name)
         permissions = clean_permissions(permissions)
+        allowed = clean_allowlist(allowed_ips or [])
         expires_at = self._check_expiry(expires_at or now + self.policy.default_lifetime, now)
         plain = tokens.mint(self.policy.prefix)
         token = ApiToken(
@@ -130,6 +193,7 @@ class ApiTokenService:
             expires_at=expires_at,
             revoked_at=None,
             last_used_at=None,
+            allowed_ips=allowed or None,
         )
         async with self._db.transaction() as session:
             # The account row lock serialises creations, so the cap holds under races.
@@ -137,9 +201,19 @@ class ApiTokenService:
             await require_accepted(session, account)
             await self._check_capacity(session, account_id, now)
             session.add(token)
+            details = {
+                "name": name,
+                "permissions": permissions,
+                "expires_at": isoformat(expires_at),
+                "allowed_ips": allowed,
+            }
+            entry = Entry(AuditAction.TOKEN_CREATED, account_id, token, details)
+            audit.record(session, entry, by, now)
         return token, plain
 
-    async def update(self, account_id: int, token_id: str, changes: TokenChanges) -> ApiToken:
+    async def update(
+        self, account_id: int, token_id: str, changes: TokenChanges, *, by: Actor
+    ) -> ApiToken:
         """Edit name, permissions or expiry; takes effect on the very next request."""
         now = self.now()
         async with self._db.transaction() as session:
@@ -156,20 +230,70 @@ class ApiTokenService:
                 if status_of(token, now) == TokenStatus.EXPIRED:
                     await self._check_capacity(session, account_id, now)
                 token.expires_at = self._check_expiry(changes.expires_at, now)
-            journal.record(session, CredentialChanged(token.token_hash), now)
-        await self._bus.publish(CredentialChanged(token.token_hash))
+            if changes.allowed_ips is not None:
+                token.allowed_ips = clean_allowlist(changes.allowed_ips) or None
+            changed = {
+                "name": token.name if changes.name is not None else None,
+                "permissions": list(token.permissions) if changes.permissions else None,
+                "expires_at": isoformat(token.expires_at) if changes.expires_at else None,
+                "allowed_ips": (
+                    token.allowed_ips or [] if changes.allowed_ips is not None else None
+                ),
+            }
+            details = {key: value for key, value in changed.items() if value is not None}
+            entry = Entry(AuditAction.TOKEN_EDITED, account_id, token, details)
+            audit.record(session, entry, by, now)
+            changes_made = self._invalidate(session, secret_hashes(token), now)
+        await self._publish(changes_made)
         return token
 
-    async def extend(self, account_id: int, token_id: str) -> ApiToken:
+    async def extend(self, account_id: int, token_id: str, *, by: Actor) -> ApiToken:
         """Move expiry to the default lifetime from now; never earlier than it already is."""
         current = (await self.get(account_id, token_id)).expires_at
         target = self.now() + self.policy.default_lifetime
         if current is not None and current > target:
             target = current
-        return await self.update(account_id, token_id, TokenChanges(expires_at=target))
+        return await self.update(account_id, token_id, TokenChanges(expires_at=target), by=by)
 
-    async def revoke(self, account_id: int | None, token_id: str) -> ApiToken:
+    async def roll(
+        self, account_id: int, token_id: str, grace: GracePeriod, *, by: Actor
+    ) -> tuple[ApiToken, str]:
+        """Give the token a new secret, keeping its id, name, permissions, allowlist and
+        expiry. The old secret works for `grace`, then stops; a secret replaced by an
+        earlier roll stops at once. The new plain text is returned here once."""
+        now = self.now()
+        plain = tokens.mint(self.policy.prefix)
+        async with self._db.transaction() as session:
+            account = await self._account(session, account_id)
+            await require_accepted(session, account)
+            token = await self._owned(session, account_id, token_id)
+            status = status_of(token, now)
+            if status == TokenStatus.REVOKED:
+                raise Conflict("Token is revoked; create a new one instead")
+            if status == TokenStatus.EXPIRED:
+                raise Conflict("Token has expired; extend it before rolling it")
+            replaced = secret_hashes(token)
+            token.previous_hash = token.token_hash
+            token.previous_preview = token.preview
+            token.previous_expires_at = now + grace.duration
+            token.token_hash = tokens.keyed_hash(self._secret, plain)
+            token.preview = tokens.preview(plain, self.policy.prefix)
+            details = {
+                "grace_period": grace.value,
+                "previous_preview": token.previous_preview,
+                "previous_works_until": isoformat(token.previous_expires_at),
+            }
+            entry = Entry(AuditAction.TOKEN_ROLLED, account_id, token, details)
+            audit.record(session, entry, by, now)
+            changes_made = self._invalidate(session, replaced, now)
+        await self._publish(changes_made)
+        return token, plain
+
+    async def revoke(
+        self, account_id: int | None, token_id: str, *, by: Actor, reason: str | None = None
+    ) -> ApiToken:
         """Revoke (idempotent). `account_id=None` is the operator's reach over every account."""
+        changes_made: list[CredentialChanged] = []
         async with self._db.transaction() as session:
             if account_id is None:
                 token = await session.get(ApiToken, token_id.upper())
@@ -179,9 +303,35 @@ class ApiTokenService:
                 token = await self._owned(session, account_id, token_id)
             if token.revoked_at is None:
                 token.revoked_at = self.now()
-                journal.record(session, CredentialChanged(token.token_hash), token.revoked_at)
-        await self._bus.publish(CredentialChanged(token.token_hash))
+                details = {"name": token.name, "reason": reason}
+                entry = Entry(
+                    AuditAction.TOKEN_REVOKED,
+                    token.account_id,
+                    token,
+                    {key: value for key, value in details.items() if value is not None},
+                )
+                audit.record(session, entry, by, token.revoked_at)
+                changes_made = self._invalidate(session, secret_hashes(token), token.revoked_at)
+        await self._publish(changes_made)
         return token
+
+    def is_unused(self, token: ApiToken, now: datetime) -> bool:
+        return is_unused(token, now, self.policy.unused_after)
+
+    @staticmethod
+    def _invalidate(
+        session: AsyncSession, token_hashes: list[str], now: datetime
+    ) -> list[CredentialChanged]:
+        """Journal the change of each secret (for instances that poll) inside the
+        transaction; the caller publishes the same events once it has committed."""
+        events = [CredentialChanged(token_hash) for token_hash in token_hashes]
+        for event in events:
+            journal.record(session, event, now)
+        return events
+
+    async def _publish(self, events: list[CredentialChanged]) -> None:
+        for event in events:
+            await self._bus.publish(event)
 
     async def _account(
         self, session: AsyncSession, account_id: int, *, lock: bool = False

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from keystead.runtime import Runtime
+from keystead.services.audit import Actor
 from keystead.services.demo_trading import has_trading_data, seed_trading
 
 DEMO_EMAIL = "demo@keystead.dev"
@@ -29,7 +30,7 @@ async def seed_demo(
     else:
         await runtime.accounts.set_password(account.id, password)
     terms = await runtime.terms.current()
-    await runtime.terms.accept(account.id, terms.version)
+    await runtime.terms.accept(account.id, terms.version, by=Actor.operator())
     async with runtime.db.transaction() as session:
         if not await has_trading_data(session, account.id):
             await seed_trading(

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound, TermsNotAccepted
+from keystead.services import audit
+from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, TermsVersion
 
@@ -48,7 +50,7 @@ class TermsService:
             session.add(terms)
         return terms
 
-    async def accept(self, account_id: int, version: int) -> Account:
+    async def accept(self, account_id: int, version: int, *, by: Actor) -> Account:
         async with self._db.transaction() as session:
             current = await current_version(session)
             if version != current.version:
@@ -61,4 +63,6 @@ class TermsService:
                 raise NotFound("Account")
             account.terms_accepted_version = current.version
             account.terms_accepted_at = self._clock.now()
+            entry = Entry(AuditAction.TERMS_ACCEPTED, account_id, details={"version": version})
+            audit.record(session, entry, by, account.terms_accepted_at)
         return account

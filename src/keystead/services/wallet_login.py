@@ -19,6 +19,7 @@ from keystead.access.sessions import WALLET, SessionManager
 from keystead.clock import Clock
 from keystead.errors import InvalidInput, TooManyAttempts, WalletSignInFailed
 from keystead.limiter import Limiter
+from keystead.services.audit import Actor, AuditAction, AuditService, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, WalletNonce
 
@@ -60,12 +61,14 @@ class WalletLoginService:
         sessions: SessionManager,
         policy: WalletPolicy,
         attempts: Limiter,
+        audit: AuditService,
     ) -> None:
         self._db = db
         self._clock = clock
         self._sessions = sessions
         self.policy = policy
         self._attempts = attempts
+        self._audit = audit
 
     async def _count_attempt(self, client: str) -> None:
         """Challenges write a row and logins recover a signature: both are limited."""
@@ -127,8 +130,31 @@ class WalletLoginService:
             raise WalletSignInFailed("the message was issued in the future")
 
     async def login(self, text: str, signature: str, client: str) -> tuple[Account, datetime]:
-        """Verify a signed challenge; returns the account (created at its first login)."""
+        """Verify a signed challenge; returns the account (created at its first login).
+        Successes and failures go to the audit log of the account the message names."""
         await self._count_attempt(client)
+        try:
+            account, expires_at = await self._login(text, signature)
+        except WalletSignInFailed as failure:
+            details = {"method": WALLET, "reason": failure.reason}
+            account_id = await self._account_id_named_in(text)
+            failed = Entry(AuditAction.LOGIN_FAILED, account_id, None, details)
+            await self._audit.record(failed, Actor.anyone(client))
+            raise
+        entry = Entry(AuditAction.LOGIN_SUCCEEDED, account.id, details={"method": WALLET})
+        await self._audit.record(entry, Actor.owner(client))
+        return account, expires_at
+
+    async def _account_id_named_in(self, text: str) -> int | None:
+        try:
+            address = wallet.parse(text).address
+        except wallet.WalletMessageError:
+            return None
+        statement = select(Account.id).where(Account.wallet_address == address)
+        async with self._db.read() as session:
+            return await session.scalar(statement)
+
+    async def _login(self, text: str, signature: str) -> tuple[Account, datetime]:
         now = self._clock.now()
         try:
             message = wallet.parse(text)

@@ -82,6 +82,13 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    previous_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """After a roll: the keyed hash of the secret it replaced, which keeps working
+    until `previous_expires_at` (the grace period) and never after."""
+    previous_preview: Mapped[str | None] = mapped_column(String(32))
+    previous_expires_at: Mapped[datetime | None]
+    allowed_ips: Mapped[list[str] | None] = mapped_column(JSON)
+    """Addresses and CIDR ranges the token may be used from; None or empty: anywhere."""
 
 
 class WebSession(Base):
@@ -148,7 +155,10 @@ class MailMessage(Base):
 class TokenReminder(Base):
     """One row per token, threshold and expiry date: the unique constraint is what makes
     reminders once-only across restarts and instances. An extension changes the
-    expiry date, which re-arms the thresholds that now lie ahead."""
+    expiry date, which re-arms the thresholds that now lie ahead.
+
+    The `unused` threshold (jobs/unused.py) keys its row by the token's last use
+    instead, in `expires_at`: once per idle stretch, by the same constraint."""
 
     __tablename__ = "token_reminders"
     __table_args__ = (
@@ -164,3 +174,62 @@ class TokenReminder(Base):
     )
     """None when a nearer threshold was due at the same time and this one was skipped."""
     created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """One security event: who did what to which credential, from where. Written in
+    the same transaction as the change it records; holds previews, never secrets."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_account_id_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    """None for an attempt that names no account (a sign-in with an unknown email)."""
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))
+    """`owner`, `operator` (the CLI), `scanner` (a leaked-token report) or `anyone` (a failed
+    sign-in, which proves nothing about who tried)."""
+    client: Mapped[str | None] = mapped_column(String(64))
+    credential_id: Mapped[str | None] = mapped_column(String(10))
+    credential_preview: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TokenUsage(Base):
+    """Requests one credential made in one UTC hour, by status class. Each instance
+    adds its batched counts to the row, so the totals are exact on any number of them."""
+
+    __tablename__ = "token_usage"
+    __table_args__ = (Index("ix_token_usage_account_id_hour_start", "account_id", "hour_start"),)
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    requests: Mapped[int] = mapped_column(Integer)
+    ok: Mapped[int] = mapped_column(Integer)
+    """2xx."""
+    client_errors: Mapped[int] = mapped_column(Integer)
+    """4xx other than 429."""
+    rate_limited: Mapped[int] = mapped_column(Integer)
+    server_errors: Mapped[int] = mapped_column(Integer)
+
+
+class TokenUsageClient(Base):
+    """One client address seen using one credential in one UTC hour: distinct counts
+    per hour, day or account are counted from these rows."""
+
+    __tablename__ = "token_usage_clients"
+    __table_args__ = (
+        Index("ix_token_usage_clients_account_id_hour_start", "account_id", "hour_start"),
+    )
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

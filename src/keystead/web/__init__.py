@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from keystead.web import auth_pages, bot_pages, key_page, terms_page, token_pages
+from keystead.web import (
+    audit_page,
+    auth_pages,
+    bot_pages,
+    key_page,
+    terms_page,
+    token_pages,
+    usage_page,
+)
 from keystead.web.rendering import Pages
 
 
@@ -13,7 +21,9 @@ def include_pages(app: FastAPI) -> None:
     app.state.pages = Pages(app.state.runtime.settings)
     app.include_router(auth_pages.router)  # / /login /register /logout
     app.include_router(terms_page.router)  # /settings/api
-    app.include_router(token_pages.router)  # /api /api/tokens[/{id}/edit|extend|revoke]
+    app.include_router(audit_page.router)  # /settings/security (the account's audit log)
+    app.include_router(token_pages.router)  # /api /api/tokens[/{id}/edit|extend|roll|revoke]
+    app.include_router(usage_page.router)  # /api/tokens/{id}/usage
     app.include_router(key_page.router)  # /wallet /wallet/key/generate|disable
     app.include_router(bot_pages.router)  # /bots /bots/{number}[/enable|disable]
     app.mount("/static", StaticFiles(packages=[("keystead.web", "static")]), name="static")

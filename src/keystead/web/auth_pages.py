@@ -28,9 +28,7 @@ async def _signed_in(
     started = await runtime.sessions.start(account_id)
     pages = pages_of(request)
     response = pages.redirect_with(to, flash, started.csrf_token) if flash else pages.redirect(to)
-    set_session_cookie(
-        response, started.secret, started.max_age_seconds, runtime.settings.cookies_secure
-    )
+    set_session_cookie(response, started.secret, started.max_age_seconds, runtime.settings.is_https)
     # The pre-session secret has done its work; the next visit starts a new one.
     response.delete_cookie(FORM_COOKIE, httponly=True, samesite="strict")
     return response
@@ -126,5 +124,5 @@ async def logout(request: Request, member: SignedIn, runtime: AppRuntime) -> Res
     await checked_form(request, member.visitor, runtime.sessions)
     await runtime.sessions.end(member.secret)
     response = pages_of(request).redirect("/login?signed_out=1")
-    clear_session_cookie(response, runtime.settings.cookies_secure)
+    clear_session_cookie(response, runtime.settings.is_https)
     return response

@@ -120,3 +120,78 @@ def line_chart(
         y_ticks=[Tick(y_of(value), label(value)) for value in ticks],
         x_ticks=_month_ticks(days, x_of),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: str
+    """Which series the segment belongs to: its CSS class suffix and legend entry."""
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    title: str
+    description: str
+    bars: list[Bar]
+    series: list[str]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = _LEFT
+    right: int = WIDTH - _RIGHT
+    bottom: int = HEIGHT - _BOTTOM
+
+
+def stacked_bar_chart(
+    title: str,
+    labels: Sequence[str],
+    stacks: Sequence[Sequence[int]],
+    series: Sequence[str],
+) -> BarChart:
+    """One bar per label, each stacked from its counts (one per series, bottom up)."""
+    if len(labels) != len(stacks) or any(len(stack) != len(series) for stack in stacks):
+        raise ValueError("one stack per label and one count per series are needed")
+    highest = max([sum(stack) for stack in stacks] + [1])
+    ticks = _value_ticks(0, highest)
+    top_value = ticks[-1]
+    plot_width = WIDTH - _LEFT - _RIGHT
+    plot_height = HEIGHT - _TOP - _BOTTOM
+    slot = plot_width / max(1, len(labels))
+    bar_width = max(1.0, slot * 0.8)
+    bars = []
+    for index, (label, stack) in enumerate(zip(labels, stacks, strict=True)):
+        base = 0
+        for name, count in zip(series, stack, strict=True):
+            if count:
+                y_top = _TOP + plot_height * (top_value - base - count) / top_value
+                height = plot_height * count / top_value
+                x = _LEFT + slot * index + (slot - bar_width) / 2
+                bars.append(Bar(x, y_top, bar_width, height, name, f"{label}: {count} {name}"))
+            base += count
+    every = max(1, math.ceil(len(labels) / 8))
+    x_ticks = [
+        Tick(_LEFT + slot * index, label)
+        for index, label in enumerate(labels)
+        if index % every == 0 and _LEFT + slot * index + _X_LABEL_WIDTH <= WIDTH
+    ]
+    totals = [sum(stack) for stack in stacks]
+    description = (
+        f"{len(labels)} bars from {labels[0]} to {labels[-1]}: {sum(totals)} requests in all, "
+        f"at most {max(totals)} in one."
+        if labels
+        else "No data."
+    )
+    return BarChart(
+        title=title,
+        description=description,
+        bars=bars,
+        series=list(series),
+        y_ticks=[Tick(_TOP + plot_height * (top_value - v) / top_value, f"{v:g}") for v in ticks],
+        x_ticks=x_ticks,
+    )

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from keystead.access.sealing import Sealer, SealError
+from keystead.access.sessions import cookie_name
 
 FLASH_COOKIE = "keystead_flash"
 FLASH_MAX_AGE_SECONDS = 120
@@ -34,11 +35,12 @@ class FlashCookie:
     def __init__(self, sealer: Sealer, secure: bool) -> None:
         self._sealer = sealer
         self._secure = secure
+        self._name = cookie_name(FLASH_COOKIE, secure)
 
     def put(self, response: Response, flash: Flash, binding: str) -> None:
         sealed = self._sealer.seal(orjson.dumps(asdict(flash)).decode(), _context(binding))
         response.set_cookie(
-            FLASH_COOKIE,
+            self._name,
             sealed,
             max_age=FLASH_MAX_AGE_SECONDS,
             httponly=True,
@@ -48,7 +50,7 @@ class FlashCookie:
 
     def take(self, request: Request, binding: str) -> Flash | None:
         """The notice sent with this request, if it was made for this session."""
-        sealed = request.cookies.get(FLASH_COOKIE)
+        sealed = request.cookies.get(self._name)
         if not sealed:
             return None
         try:
@@ -58,7 +60,7 @@ class FlashCookie:
             return None
 
     def clear(self, response: Response) -> None:
-        response.delete_cookie(FLASH_COOKIE, httponly=True, samesite="strict", secure=self._secure)
+        response.delete_cookie(self._name, httponly=True, samesite="strict", secure=self._secure)
 
 
 def _context(binding: str) -> str:

@@ -72,7 +72,7 @@ async def generate_key(request: Request, member: SignedIn, runtime: AppRuntime) 
     member = _wallet_member(member)
     await checked_form(request, member.visitor, runtime.sessions)
     try:
-        await runtime.account_keys.generate(member.account.id)
+        await runtime.account_keys.generate(member.account.id, by=member.actor)
     except RegenerationCooldown as refused:
         return await _key_page(request, member, runtime, refused)
     generated = Flash("A new API key was generated. The previous key stopped working.")
@@ -89,6 +89,6 @@ async def disable_page(request: Request, member: SignedIn, runtime: AppRuntime) 
 async def disable_key(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
     member = _wallet_member(member)
     await checked_form(request, member.visitor, runtime.sessions)
-    await runtime.account_keys.disable(member.account.id)
+    await runtime.account_keys.disable(member.account.id, by=member.actor)
     disabled = Flash("The API key is disabled. Requests made with it are refused from now on.")
     return pages_of(request).redirect_with(KEY_PAGE, disabled, member.visitor.csrf_token)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from keystead.access.sealing import Sealer
+from keystead.access.sessions import cookie_name
 from keystead.config import Settings
 from keystead.version import __version__
 from keystead.web.flash import Flash, FlashCookie
@@ -85,7 +86,7 @@ class Pages:
 
     def __init__(self, settings: Settings) -> None:
         self._environment = _environment()
-        self._secure = settings.cookies_secure
+        self._secure = settings.is_https
         self._flash = FlashCookie(Sealer(settings.secret_bytes, FLASH_PURPOSE), self._secure)
 
     def render(
@@ -114,7 +115,7 @@ class Pages:
             self._flash.clear(response)
         if visitor.new_form_secret:
             response.set_cookie(
-                FORM_COOKIE,
+                cookie_name(FORM_COOKIE, self._secure),
                 visitor.secret,
                 httponly=True,
                 samesite="strict",

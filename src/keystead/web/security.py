@@ -1,4 +1,5 @@
-"""Headers every page carries: a strict Content-Security-Policy and its companions.
+"""Headers every page carries: its own Content-Security-Policy, which lets it load
+keystead's script and stylesheet (`edge/headers.py` adds the rest to every response).
 
 Pages load only keystead's own script and stylesheet; no inline script or style is
 allowed, so an injected `<script>` or `style=` attribute does nothing.
@@ -21,9 +22,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
+    # For browsers older than CSP's frame-ancestors; only pages can be framed usefully.
+    "X-Frame-Options": "DENY",
     # Pages show per-account data and, once, new secrets: no cache may keep them.
     "Cache-Control": "no-store",
 }

@@ -45,7 +45,7 @@ async def accept_terms(request: Request, member: SignedIn, runtime: AppRuntime) 
         return await _terms_page(request, member, runtime, problem, status=422)
     try:
         version = int(text(form, "version"))
-        await runtime.terms.accept(member.account.id, version)
+        await runtime.terms.accept(member.account.id, version, by=member.actor)
     except ValueError:
         return await _terms_page(request, member, runtime, "Reload the page and try again.", 422)
     except Conflict as error:

@@ -1,4 +1,4 @@
-"""The API page: create tokens (shown once), list them, edit, extend and revoke them."""
+"""The API page: create tokens (shown once), list them, edit, extend, roll and revoke them."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ from keystead.access.permissions import CATALOGUE, PermissionInfo
 from keystead.api.deps import AppRuntime
 from keystead.errors import Conflict, InvalidInput, KeysteadError, TermsNotAccepted
 from keystead.runtime import API_PAGE
-from keystead.services.api_tokens import TokenChanges, TokenStatus, status_of
+from keystead.services.api_tokens import (
+    GracePeriod,
+    TokenChanges,
+    TokenStatus,
+    in_grace,
+    is_unused,
+    status_of,
+)
+from keystead.services.usage import UsageWindow
 from keystead.store.models import ApiToken
 from keystead.web.flash import Flash
 from keystead.web.forms import checked_form, text, texts
 from keystead.web.page_route import PageRoute, pages_of
+from keystead.web.usage_page import daily_chart
 from keystead.web.visitor import Member, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -47,6 +56,11 @@ class TokenRow:
     last_used_at: datetime | None
     status: str
     expiring_soon: bool
+    unused: bool
+    allowed_ips: list[str]
+    previous_preview: str | None
+    """After a roll, while the old secret still works: its preview and end."""
+    previous_until: datetime | None
 
 
 @dataclass
@@ -56,12 +70,17 @@ class TokenForm:
     name: str = ""
     permissions: set[str] = field(default_factory=set)
     expires_on: str = ""
+    allowed_ips: str = ""
+    """One address or CIDR range per line (commas work too)."""
     errors: dict[str, str] = field(default_factory=dict)
     problem: str | None = None
 
 
-def _row(token: ApiToken, now: datetime, warn_within: timedelta) -> TokenRow:
+def _row(
+    token: ApiToken, now: datetime, warn_within: timedelta, unused_after: timedelta
+) -> TokenRow:
     status = status_of(token, now)
+    grace = in_grace(token, now)
     soon = (
         status == TokenStatus.ACTIVE
         and token.expires_at is not None
@@ -77,7 +96,21 @@ def _row(token: ApiToken, now: datetime, warn_within: timedelta) -> TokenRow:
         last_used_at=token.last_used_at,
         status=status,
         expiring_soon=soon,
+        unused=is_unused(token, now, unused_after),
+        allowed_ips=list(token.allowed_ips or []),
+        previous_preview=token.previous_preview if grace else None,
+        previous_until=token.previous_expires_at if grace else None,
     )
+
+
+def _rows(runtime: AppRuntime, tokens: list[ApiToken]) -> list[TokenRow]:
+    now = runtime.clock.now()
+    warn_within = timedelta(days=max(runtime.settings.reminder_days))
+    return [_row(token, now, warn_within, runtime.tokens.policy.unused_after) for token in tokens]
+
+
+def _addresses(value: str) -> list[str]:
+    return value.replace(",", " ").split()
 
 
 def _expiry(value: str, now: datetime, latest: datetime) -> datetime:
@@ -98,6 +131,7 @@ def _form_of(form: FormData) -> TokenForm:
         name=text(form, "name"),
         permissions=set(texts(form, "permissions")),
         expires_on=text(form, "expires_at"),
+        allowed_ips=text(form, "allowed_ips"),
     )
 
 
@@ -143,18 +177,20 @@ async def _api_page(
     status: int = 200,
 ) -> Response:
     # Show this instance's latest uses, not the ones still waiting to be written.
-    await runtime.last_used.flush()
+    await runtime.usage.flush()
     tokens = await runtime.tokens.for_account(member.account.id)
     terms = await runtime.terms.current()
-    now = runtime.clock.now()
     warn_within = timedelta(days=max(runtime.settings.reminder_days))
     expiry = _expiry_choice(runtime)
+    usage = await runtime.usage_reports.for_account(member.account.id, UsageWindow(days=30))
     return pages_of(request).render(
         request,
         member.visitor,
         "api.html",
         status=status,
-        tokens=[_row(token, now, warn_within) for token in tokens],
+        tokens=_rows(runtime, tokens),
+        usage_chart=daily_chart("Requests per day, all credentials", usage),
+        unused_days=runtime.tokens.policy.unused_after.days,
         terms_accepted=member.account.terms_accepted_version == terms.version,
         terms_version=terms.version,
         groups=PERMISSION_GROUPS,
@@ -179,7 +215,12 @@ async def create_token(request: Request, member: SignedIn, runtime: AppRuntime) 
             # Another day than the default; the default itself is exactly the policy's.
             expires_at = _chosen_expiry(runtime, form.expires_on)
         token, plain = await runtime.tokens.create(
-            member.account.id, form.name, sorted(form.permissions), expires_at
+            member.account.id,
+            form.name,
+            sorted(form.permissions),
+            expires_at,
+            _addresses(form.allowed_ips),
+            by=member.actor,
         )
     except (InvalidInput, Conflict, TermsNotAccepted) as error:
         _explain(form, error)
@@ -202,7 +243,7 @@ async def _edit_page(
         member.visitor,
         "token_edit.html",
         status=status,
-        token=_row(token, now, timedelta(days=max(runtime.settings.reminder_days))),
+        token=_rows(runtime, [token])[0],
         groups=PERMISSION_GROUPS,
         form=form,
         extended_until=now + runtime.tokens.policy.default_lifetime,
@@ -221,6 +262,7 @@ async def edit_page(
         name=token.name,
         permissions=set(token.permissions),
         expires_on=token.expires_at.date().isoformat() if token.expires_at else "",
+        allowed_ips="\n".join(token.allowed_ips or []),
     )
     return await _edit_page(request, member, runtime, token, current)
 
@@ -238,8 +280,10 @@ async def edit_token(
             raise InvalidInput("expires_at", "choose the day the token expires")
         if form.expires_on != unchanged_day:
             expires_at = _chosen_expiry(runtime, form.expires_on)
-        changes = TokenChanges(form.name, sorted(form.permissions), expires_at)
-        token = await runtime.tokens.update(member.account.id, token_id, changes)
+        changes = TokenChanges(
+            form.name, sorted(form.permissions), expires_at, _addresses(form.allowed_ips)
+        )
+        token = await runtime.tokens.update(member.account.id, token_id, changes, by=member.actor)
     except (InvalidInput, Conflict, TermsNotAccepted) as error:
         _explain(form, error)
         return await _edit_page(request, member, runtime, token, form, status=error.status)
@@ -252,7 +296,7 @@ async def extend_token(
     request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
 ) -> Response:
     await checked_form(request, member.visitor, runtime.sessions)
-    token = await runtime.tokens.extend(member.account.id, token_id)
+    token = await runtime.tokens.extend(member.account.id, token_id, by=member.actor)
     assert token.expires_at is not None
     extended = Flash(f"Token “{token.name}” now expires on {token.expires_at:%d %b %Y}.")
     return pages_of(request).redirect_with(API_PAGE, extended, member.visitor.csrf_token)
@@ -265,7 +309,7 @@ async def revoke_page(
     token = await runtime.tokens.get(member.account.id, token_id)
     if token.revoked_at is not None:
         return pages_of(request).redirect(API_PAGE)
-    row = _row(token, runtime.clock.now(), timedelta(0))
+    row = _rows(runtime, [token])[0]
     return pages_of(request).render(request, member.visitor, "token_revoke.html", token=row)
 
 
@@ -274,6 +318,50 @@ async def revoke_token(
     request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
 ) -> Response:
     await checked_form(request, member.visitor, runtime.sessions)
-    token = await runtime.tokens.revoke(member.account.id, token_id)
+    token = await runtime.tokens.revoke(member.account.id, token_id, by=member.actor)
     revoked = Flash(f"Token “{token.name}” revoked. It no longer works, from its next request.")
     return pages_of(request).redirect_with(API_PAGE, revoked, member.visitor.csrf_token)
+
+
+GRACE_CHOICES = [
+    (GracePeriod.NONE, "None: the old secret stops now"),
+    (GracePeriod.HOUR, "1 hour"),
+    (GracePeriod.DAY, "24 hours"),
+    (GracePeriod.WEEK, "7 days"),
+]
+
+
+@router.get(API_PAGE + "/tokens/{token_id}/roll")
+async def roll_page(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    token = await runtime.tokens.get(member.account.id, token_id)
+    if token.revoked_at is not None:
+        return pages_of(request).redirect(API_PAGE)
+    return pages_of(request).render(
+        request,
+        member.visitor,
+        "token_roll.html",
+        token=_rows(runtime, [token])[0],
+        choices=GRACE_CHOICES,
+        chosen=GracePeriod.HOUR,
+    )
+
+
+@router.post(API_PAGE + "/tokens/{token_id}/roll")
+async def roll_token(
+    request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
+) -> Response:
+    form = await checked_form(request, member.visitor, runtime.sessions)
+    try:
+        grace = GracePeriod(text(form, "grace_period"))
+    except ValueError as error:
+        raise InvalidInput("grace_period", "choose none, 1h, 24h or 7d") from error
+    token, plain = await runtime.tokens.roll(member.account.id, token_id, grace, by=member.actor)
+    if grace is GracePeriod.NONE:
+        said = "The old secret no longer works."
+    else:
+        assert token.previous_expires_at is not None
+        said = f"The old secret works until {token.previous_expires_at:%d %b %Y %H:%M} UTC."
+    rolled = Flash(f"Token “{token.name}” has a new secret. {said}", secret=plain)
+    return pages_of(request).redirect_with(API_PAGE, rolled, member.visitor.csrf_token)

@@ -13,9 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from keystead.access.sessions import SESSION_COOKIE
-from keystead.api.deps import AppRuntime
+from keystead.access.sessions import SESSION_COOKIE, cookie_name
+from keystead.api.deps import AppRuntime, client_address
 from keystead.errors import NotAuthenticated
+from keystead.services.audit import Actor
 from keystead.store.models import Account
 
 FORM_COOKIE = "keystead_form"
@@ -28,6 +29,7 @@ class Visitor:
     secret: str
     """The session secret, or the pre-session secret of a signed-out browser."""
     csrf_token: str
+    client: str = "unknown"
     new_form_secret: bool = False
     """The pre-session secret was made for this request and must be set as a cookie."""
 
@@ -47,19 +49,26 @@ class Member:
     def secret(self) -> str:
         return self.visitor.secret
 
+    @property
+    def actor(self) -> Actor:
+        """The account's owner at this browser's address, as the audit log names them."""
+        return Actor.owner(self.visitor.client)
+
 
 async def current_visitor(request: Request, runtime: AppRuntime) -> Visitor:
     sessions = runtime.sessions
-    session_secret = request.cookies.get(SESSION_COOKIE)
+    client = client_address(request)
+    secure = runtime.settings.is_https
+    session_secret = request.cookies.get(cookie_name(SESSION_COOKIE, secure))
     if session_secret and len(session_secret) <= _MAX_SECRET_LENGTH:
         account = await sessions.account_for(session_secret)
         if account is not None:
-            return Visitor(account, session_secret, sessions.csrf_token(session_secret))
-    form_secret = request.cookies.get(FORM_COOKIE)
+            return Visitor(account, session_secret, sessions.csrf_token(session_secret), client)
+    form_secret = request.cookies.get(cookie_name(FORM_COOKIE, secure))
     if form_secret and len(form_secret) <= _MAX_SECRET_LENGTH:
-        return Visitor(None, form_secret, sessions.csrf_token(form_secret))
+        return Visitor(None, form_secret, sessions.csrf_token(form_secret), client)
     fresh = secrets.token_urlsafe(32)
-    return Visitor(None, fresh, sessions.csrf_token(fresh), new_form_secret=True)
+    return Visitor(None, fresh, sessions.csrf_token(fresh), client, new_form_secret=True)
 
 
 async def current_member(visitor: Annotated[Visitor, Depends(current_visitor)]) -> Member:

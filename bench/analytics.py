@@ -1,0 +1,96 @@
+"""What usage analytics cost the access path: the guarded route served with
+`KEYSTEAD_USAGE_ANALYTICS` on and off, by throughput (alternating rounds, two
+servers side by side) and by instructions per request (callgrind)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench.app import GUARDED_PATH
+from bench.deployments import Deployment
+from bench.instructions import ROUNDS, _count, callgrind_missing, callgrind_wrapper
+from bench.load import CONNECTIONS, describe, measure
+from bench.results import Results
+from bench.servers import serve
+
+SETTINGS = {"on": "true", "off": "false"}
+
+
+def measure_analytics_throughput(
+    deployment: Deployment, token: str, results: Results, *, seconds: float, rounds: int
+) -> float:
+    """Returns the median of the rounds' on / off throughput ratios."""
+    section = f"Usage analytics, throughput ({deployment.name}, {CONNECTIONS} connections)"
+    with (
+        serve("analytics on", "bench.app:create", _env(deployment, "on"), "/healthz") as on,
+        serve("analytics off", "bench.app:create", _env(deployment, "off"), "/healthz") as off,
+    ):
+        servers = {"on": on, "off": off}
+        for server in servers.values():
+            measure(server.url + GUARDED_PATH, 1, token)  # warm the cache and the pool
+        ratios = []
+        for index in range(rounds):
+            order = ["on", "off"] if index % 2 else ["off", "on"]
+            rates = {}
+            for mode in order:
+                result = measure(servers[mode].url + GUARDED_PATH, seconds, token)
+                rates[mode] = result.ok_per_second
+                results.add(
+                    section,
+                    f"round {index + 1}: analytics {mode}",
+                    result.ok_per_second,
+                    "req/s",
+                    describe(result),
+                )
+            ratios.append(rates["on"] / rates["off"])
+    ratio = statistics.median(ratios)
+    results.add(
+        section,
+        "median ratio, analytics on / off",
+        ratio,
+        "×",
+        "(rounds: " + ", ".join(f"{r:.3f}" for r in ratios) + ")",
+    )
+    return ratio
+
+
+def measure_analytics_instructions(
+    deployment: Deployment, token: str, results: Results
+) -> float | None:
+    """Returns off / on instructions per guarded request (1.0: free), or None."""
+    missing = callgrind_missing()
+    if missing:
+        results.notes.append(f"analytics instructions skipped: {missing}")
+        return None
+    section = f"Usage analytics, instructions per guarded request ({deployment.name})"
+    counted: dict[str, float] = {}
+    for mode in ("off", "on"):
+        with tempfile.TemporaryDirectory(prefix="keystead-callgrind-") as folder:
+            dumps = Path(folder)
+            wrapper = callgrind_wrapper(dumps)
+            with serve(
+                f"analytics {mode} under callgrind",
+                "bench.app:create",
+                _env(deployment, mode),
+                "/healthz",
+                wrapper=wrapper,
+                start_timeout=300,
+            ) as server:
+                batches = [_count(server, dumps, GUARDED_PATH, token) for _ in range(ROUNDS)]
+        counted[mode] = min(batches)
+        results.add(
+            section,
+            f"analytics {mode}",
+            counted[mode],
+            "instr",
+            "(batches: " + ", ".join(f"{n:,.0f}" for n in batches) + ")",
+        )
+    ratio = counted["off"] / counted["on"]
+    results.add(section, "off / on instructions", ratio, "×")
+    return ratio
+
+
+def _env(deployment: Deployment, mode: str) -> dict[str, str]:
+    return deployment.env(usage_analytics=SETTINGS[mode])

@@ -1,0 +1,70 @@
+"""The failures each group of operations documents, in its envelope: what a client
+must be ready for. Every status keystead can answer with is listed here, so the
+schema is a complete map of the answers (the fuzz tests hold it to that)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+
+class FailureEnvelope(BaseModel):
+    success: Literal[False]
+    message: str
+    data: Any = None
+
+
+class AccountKeyFailureEnvelope(BaseModel):
+    error: list[str]
+    result: None
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request: a Content-Length that is not a number",
+    401: "No valid credential or session: missing, unknown, expired or revoked",
+    403: "Refused: the credential lacks the permission, the API terms are not accepted, "
+    "or the CSRF header is missing",
+    404: "Not found, or owned by another account",
+    409: "Conflicts with the current state (the message says what to do)",
+    413: "Request body too large",
+    422: "Invalid input: `data.errors` lists each field and what to fix",
+    429: "Too many attempts; `Retry-After` says when to try again",
+    431: "Request headers too large",
+    500: "Server error (no details are given)",
+    503: "Storage or rate limiting unavailable; `Retry-After` says when to try again",
+}
+
+EDGE = (400, 413, 422, 431, 500, 503)
+"""What any request can meet before it reaches an operation: limits and outages."""
+
+
+# By reference, not `"model": …`: FastAPI would build a validator per route and
+# status for a model it never validates against (twice the cost of create_app).
+FAILURE_SCHEMAS = {
+    model.__name__: model.model_json_schema()
+    for model in (FailureEnvelope, AccountKeyFailureEnvelope)
+}
+
+
+def failures(*statuses: int, account_key: bool = False) -> dict[int | str, dict[str, Any]]:
+    name = (AccountKeyFailureEnvelope if account_key else FailureEnvelope).__name__
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+    return {
+        status: {"description": _DESCRIPTIONS[status], "content": content}
+        for status in sorted({*EDGE, *statuses})
+    }
+
+
+def with_failure_schemas(app: FastAPI) -> None:
+    """Add the envelopes `failures` refers to to the app's OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            components = build().setdefault("components", {})
+            components.setdefault("schemas", {}).update(FAILURE_SCHEMAS)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,57 @@
+"""Fixtures for fuzzing the whole API from its OpenAPI schema, and the run's counts in
+the terminal summary (cases sent, operations covered, server errors, findings)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+from schemathesis.python import asgi
+
+from keystead.app import create_app
+from tests.backends import Backend
+from tests.fuzz.stats import STATS_KEY, FuzzStats
+from tests.fuzz.target import ACTIVE, FuzzTarget, fuzz_settings, seed, sign_in
+
+
+@pytest.fixture(scope="session")
+def fuzz_stats(request: pytest.FixtureRequest) -> FuzzStats:
+    stats = FuzzStats()
+    request.config.stash[STATS_KEY] = stats
+    return stats
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stats = terminalreporter.config.stash.get(STATS_KEY, None)
+    if stats is None:
+        return
+    terminalreporter.section("keystead fuzz")
+    for line in stats.summary_lines():
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="module")
+def fuzz_target(
+    tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+) -> Iterator[FuzzTarget]:
+    """A fresh app on its own SQLite file, with the demo account signed in three ways."""
+    path = tmp_path_factory.mktemp("fuzz") / "keystead.db"
+    shutil.copyfile(migrated_template, path)
+    backend = Backend("sqlite", f"sqlite+aiosqlite:///{path}", None, path)
+    settings = backend.settings(**fuzz_settings())
+    demo = seed(settings)
+    app = create_app(settings)
+    try:
+        # FastAPI's ASGI signature is typed with Mapping where schemathesis says dict.
+        with asgi.get_client(cast("asgi.ASGIApp", app)) as client:
+            target = sign_in(app, client, demo)
+            ACTIVE.append(target)
+            yield target
+    finally:
+        ACTIVE.clear()
+        # The ASGI client leaves the lifespan running for later clients; end it here so
+        # the background tasks and the database pool close with the module.
+        asgi.shutdown_lifespans()
