@@ -180,3 +180,55 @@ def test_the_keyboard_alone_signs_in_and_reaches_the_content(page: Page, live: S
     page.keyboard.press("Tab")
     # Past the skip link, focus lands in the page's content, not the navigation.
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_a_token_limited_to_an_address_then_rolled_with_an_hour_of_grace_and_its_usage(
+    page: Page, live: Server
+) -> None:
+    sign_up(page)
+    accept_terms(page)
+    page.locator("summary", has_text="Create Token").click()
+    form = page.get_by_role("form", name="Create a token")
+    form.get_by_label("Name").fill("Poller")
+    form.get_by_label("Read Account").check()
+    form.get_by_label("Allowed addresses (optional)").fill("198.51.100.7\n2001:db8::/32")
+    form.get_by_role("button", name="Create token").click()
+    old = page.locator("#new-token").inner_text().strip()
+    live.secrets.add(old)
+    row = page.get_by_role("row", name="Poller")
+    expect(row).to_contain_text("only from 2 addresses")
+    # This test's requests come from 127.0.0.1, which the allowlist leaves out.
+    refused = v1(live, old, "account")
+    assert (refused.status_code, refused.json()["message"]) == (401, "Not authenticated")
+
+    row.get_by_role("link", name="Edit token Poller").click()
+    expect(page.get_by_label("Allowed addresses")).to_have_value("198.51.100.7\n2001:db8::/32")
+    page.get_by_label("Allowed addresses").fill("")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page).to_have_url("/api")
+    expect(page.get_by_role("row", name="Poller")).not_to_contain_text("only from")
+    assert [v1(live, old, "account").status_code for _ in range(3)] == [200, 200, 200]
+
+    page.get_by_role("link", name="Roll token Poller").click()
+    expect(page.get_by_role("heading", name="Roll token “Poller”")).to_be_visible()
+    expect(page.get_by_label("1 hour")).to_be_checked()
+    screenshot(page, "api-token-roll")
+    page.get_by_role("button", name="Roll token").click()
+    expect(page).to_have_url("/api")
+    expect(page.get_by_role("status")).to_contain_text("The old secret works until")
+    new = page.locator("#new-token").inner_text().strip()
+    live.secrets.add(new)
+    assert new != old
+    expect(page.get_by_role("row", name="Poller")).to_contain_text(
+        f"old secret kst_...{old[-4:]} works until"
+    )
+    assert v1(live, old, "account").status_code == 200
+    assert v1(live, new, "account").status_code == 200
+
+    page.get_by_role("link", name="Usage of token Poller").click()
+    # One token, both secrets: the refusal, three uses, then one use of each secret.
+    expect(page.locator("#usage-requests")).to_have_text("6")
+    expect(page.locator("#usage-2xx")).to_have_text("5")
+    expect(page.locator("#usage-4xx")).to_have_text("1")
+    expect(page.locator("#usage-clients")).to_have_text("1")
+    screenshot(page, "api-token-usage")
