@@ -215,7 +215,7 @@ def test_a_token_limited_to_an_address_then_rolled_with_an_hour_of_grace_and_its
     screenshot(page, "api-token-roll")
     page.get_by_role("button", name="Roll token").click()
     expect(page).to_have_url("/api")
-    expect(page.get_by_role("status")).to_contain_text("The old secret works until")
+    expect(page.get_by_text("has a new secret. The old secret works until")).to_be_visible()
     new = page.locator("#new-token").inner_text().strip()
     live.secrets.add(new)
     assert new != old
