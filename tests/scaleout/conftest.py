@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,15 +56,29 @@ def database(postgres_template: str) -> Iterator[str]:
     drop_database(name)
 
 
+@contextmanager
+def two_instances(workdir: Path, env: dict[str, str]) -> Iterator[Cluster]:
+    """Two servers with one configuration, both stopped at the end, whatever happens."""
+    a = start_server(workdir, env)
+    try:
+        b = start_server(workdir, env)
+    except BaseException:
+        stop_server(a)
+        raise
+    running = Cluster(a, b, env, workdir)
+    try:
+        yield running
+    finally:
+        try:
+            stop_server(running.a)  # `restart` may have replaced either
+        finally:
+            stop_server(running.b)
+
+
 @pytest.fixture
 def cluster(database: str, tmp_path: Path) -> Iterator[Cluster]:
-    env = cluster_env(database)
-    a = start_server(tmp_path, env)
-    b = start_server(tmp_path, env)
-    running = Cluster(a, b, env, tmp_path)
-    yield running
-    stop_server(running.a)
-    stop_server(running.b)
+    with two_instances(tmp_path, cluster_env(database)) as running:
+        yield running
 
 
 @dataclass

@@ -13,8 +13,8 @@ import httpx
 import pytest
 import redis
 
-from tests.scaleout.conftest import Cluster, cluster_env, sign_up
-from tests.server.conftest import free_port, start_server, stop_server
+from tests.scaleout.conftest import Cluster, cluster_env, sign_up, two_instances
+from tests.server.conftest import free_port
 
 REDIS_DOWN = {
     "success": False,
@@ -85,16 +85,10 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.stop()
 
 
-def make_cluster(database: str, workdir: Path, redis_url: str, **extra: str) -> Cluster:
-    env = cluster_env(database, redis_url, **extra)
-    return Cluster(start_server(workdir, env), start_server(workdir, env), env, workdir)
-
-
 def test_redis_down_fails_closed_then_recovers(
     database: str, tmp_path: Path, private_redis: PrivateRedis
 ) -> None:
-    cluster = make_cluster(database, tmp_path, private_redis.url)
-    try:
+    with two_instances(tmp_path, cluster_env(database, private_redis.url)) as cluster:
         owner = sign_up(cluster.a)
         token = owner.create_token(["account:read"])
         headers = {"Authorization": f"Bearer {token['token']}"}
@@ -132,27 +126,19 @@ def test_redis_down_fails_closed_then_recovers(
             # Back: the revoked token fails, the one made during the outage works.
             assert b.get("/v1/account", headers=headers).status_code == 401
             assert b.get("/readyz").status_code == 200
-    finally:
-        stop_server(cluster.a)
-        stop_server(cluster.b)
 
 
 def test_redis_down_can_be_configured_to_fail_open(
     database: str, tmp_path: Path, private_redis: PrivateRedis
 ) -> None:
-    cluster = make_cluster(
-        database, tmp_path, private_redis.url, KEYSTEAD_REDIS_FAILURE_POLICY="open"
-    )
-    try:
+    env = cluster_env(database, private_redis.url, KEYSTEAD_REDIS_FAILURE_POLICY="open")
+    with two_instances(tmp_path, env) as cluster:
         owner = sign_up(cluster.a)
         token = owner.create_token(["account:read"])
         private_redis.stop()
         with httpx.Client(base_url=cluster.b.url) as b:
             response = b.get("/v1/account", headers={"Authorization": f"Bearer {token['token']}"})
             assert response.status_code == 200
-    finally:
-        stop_server(cluster.a)
-        stop_server(cluster.b)
 
 
 def test_postgresql_restart_is_survived_without_restarting_keystead(cluster: Cluster) -> None:

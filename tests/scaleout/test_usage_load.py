@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.scaleout.conftest import Cluster, cluster_env, sign_up
-from tests.server.conftest import start_server, stop_server
+from tests.scaleout.conftest import Cluster, cluster_env, sign_up, two_instances
+from tests.server.conftest import stop_server
 
 LIMIT = 400
 
@@ -25,12 +25,8 @@ def busy_cluster(database: str, tmp_path: Path) -> Iterator[Cluster]:
         KEYSTEAD_RATE_LIMIT=f"{LIMIT}/minute",
         KEYSTEAD_LAST_USED_FLUSH_SECONDS="0.2",
     )
-    a = start_server(tmp_path, env)
-    b = start_server(tmp_path, env)
-    running = Cluster(a, b, env, tmp_path)
-    yield running
-    stop_server(running.a)
-    stop_server(running.b)
+    with two_instances(tmp_path, env) as running:
+        yield running
 
 
 async def _load(urls: list[str], secrets: list[str], clients: int, seconds: float) -> Counter[int]:
