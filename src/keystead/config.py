@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     redis_failure_policy: Literal["closed", "open"] = "closed"
     """While Redis is unreachable: `closed` answers 503, `open` admits without limits."""
 
-    cache_fallback_ttl_seconds: float = 1.0
-    """Credential cache TTL while the Redis bus cannot be heard."""
+    cache_fallback_ttl_seconds: float = Field(default=0.0, ge=0)
+    """Credential cache TTL while the Redis bus cannot be heard. 0 (the default): every
+    request reads its credential from the database until the bus is heard again, so a
+    change confirmed meanwhile holds on the next request, on every instance."""
 
     database_pool_size: int = 10
     """PostgreSQL connections per instance (and as many again in overflow)."""

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from keystead.access.authorize import is_guarded
 from keystead.edge.headers import default_headers
 from keystead.errors import KeysteadError, TooManyAttempts, describe_invalid
 
@@ -67,6 +68,11 @@ def account_key_ok(result: Any) -> JSONResponse:
 def failure_body(path: str, message: str, data: Any = None) -> dict[str, Any]:
     if path.startswith(ACCOUNT_KEY_PREFIX) or path == ACCOUNT_KEY_PREFIX.rstrip("/"):
         return {"error": [message], "result": None}
+    if data is None and is_guarded(path):
+        # Whispertrades clients read `data` as a list or an object and refuse null, so
+        # a refusal would surface as their parse error instead of the message they map
+        # (`Not authenticated`, `Invalid token permissions`) to their own exceptions.
+        data = []
     return {"success": False, "message": message, "data": data}
 
 

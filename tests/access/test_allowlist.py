@@ -15,7 +15,7 @@ from keystead.clock import FixedClock
 from keystead.config import Settings
 from tests.factories import User, bearer, sign_up
 
-NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": None}
+NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": []}
 
 
 @asynccontextmanager

@@ -16,8 +16,8 @@ from keystead.runtime import Runtime
 from keystead.services.audit import Actor
 from tests.factories import bearer, sign_up
 
-NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": None}
-INVALID_PERMISSIONS = {"success": False, "message": "Invalid token permissions", "data": None}
+NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": []}
+INVALID_PERMISSIONS = {"success": False, "message": "Invalid token permissions", "data": []}
 
 
 async def test_no_token_is_401(client: httpx.AsyncClient) -> None:
@@ -146,7 +146,7 @@ async def test_unknown_v1_route_needs_a_token_then_is_404(client: httpx.AsyncCli
     plain = (await user.create_token(["account:read"]))["token"]
     response = await client.get("/v1/nothing-here", headers=bearer(plain))
     assert response.status_code == 404
-    assert response.json() == {"success": False, "message": "Route not found", "data": None}
+    assert response.json() == {"success": False, "message": "Route not found", "data": []}
 
 
 async def test_every_v1_route_declares_a_permission(app: FastAPI) -> None:

@@ -9,7 +9,7 @@ import httpx
 from keystead.access import tokens
 from tests.factories import bearer, sign_up
 
-TOO_MANY = {"success": False, "message": "Too Many Attempts.", "data": None}
+TOO_MANY = {"success": False, "message": "Too Many Attempts.", "data": []}
 
 
 async def test_thirty_across_two_tokens_then_429_and_other_account_unaffected(

@@ -19,7 +19,7 @@ from keystead.services.audit import Actor
 from keystead.services.leaks import Sighting
 from tests.factories import User, bearer, sign_up
 
-NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": None}
+NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": []}
 
 
 def parse_time(value: str) -> datetime:

@@ -27,6 +27,7 @@ class Demo:
     client: httpx.AsyncClient
     headers: dict[str, str]
     account_id: int
+    runtime: Runtime
 
     async def get(self, path: str, **params: object) -> httpx.Response:
         return await self.client.get(path, headers=self.headers, params=params)
@@ -48,4 +49,4 @@ async def demo_token(runtime: Runtime, permissions: list[str]) -> tuple[int, str
 @pytest.fixture
 async def demo(client: httpx.AsyncClient, runtime: Runtime) -> Demo:
     account_id, plain = await demo_token(runtime, sorted(ALL_PERMISSIONS))
-    return Demo(client, bearer(plain), account_id)
+    return Demo(client, bearer(plain), account_id, runtime)

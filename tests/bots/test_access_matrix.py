@@ -9,7 +9,7 @@ from keystead.access.permissions import ALL_PERMISSIONS
 from tests.bots.conftest import Demo, demo_token
 from tests.factories import bearer, sign_up
 
-INVALID_PERMISSIONS = {"success": False, "message": "Invalid token permissions", "data": None}
+INVALID_PERMISSIONS = {"success": False, "message": "Invalid token permissions", "data": []}
 
 # Route prefix → (the thing a {number} names, the listing that yields a real number).
 OBJECTS = (
@@ -77,7 +77,7 @@ async def test_another_accounts_objects_are_404(app: FastAPI, demo: Demo) -> Non
             method, url, headers=bearer(token["token"]), json=BODIES.get((method, path))
         )
         assert response.status_code == 404, (method, path, response.text)
-        assert response.json() == {"success": False, "message": f"{thing} not found", "data": None}
+        assert response.json() == {"success": False, "message": f"{thing} not found", "data": []}
         checked += 1
     assert checked == len([r for r in routes(app) if "{number}" in r[1]]) >= 19
     # The stranger's own listings are empty: nothing of the demo account leaks into them.

@@ -128,7 +128,7 @@ async def test_live_bots_need_an_execution_backend(demo: Demo) -> None:
         assert response.json() == {
             "success": False,
             "message": "No execution backend configured",
-            "data": None,
+            "data": [],
         }
     disabled = bots["QQQ Call Spread"]
     refused = await demo.client.post(f"/v1/bots/{disabled['number']}/open", headers=demo.headers)

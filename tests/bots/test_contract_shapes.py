@@ -1,18 +1,28 @@
 """Every object the bots API returns validates against the models built from the field
-tables of WHISPERTRADES_V1.md, for demo data in every bot status."""
+tables of WHISPERTRADES_V1.md and against keystead's own models (`keystead.whispertrades`),
+for demo data in every bot status."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from keystead import whispertrades
 from tests.bots.conftest import Demo
-from tests.contract.whispertrades import validate
+from tests.contract import whispertrades as contract
 
 DETAIL_KEYS = {"entry_condition", "exit_condition", "adjustments", "notifications", "variables"}
 
 
 def envelope(body: Any) -> None:
-    validate("BaseResponse", body)
+    contract.validate("BaseResponse", body)
+
+
+def validate(name: str, payload: Any) -> None:
+    """As the contract's tables say, and as keystead's model of the object says."""
+    contract.validate(name, payload)
+    model = getattr(whispertrades, name)
+    model.model_validate_json(json.dumps(payload), strict=True)
 
 
 async def test_bots_in_every_status_with_and_without_details(demo: Demo) -> None:

@@ -6,7 +6,7 @@ import copy
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,21 @@ def fill() -> dict[str, Any]:
         "quantity": 2,
         "price": 1.25,
         "filled_at": "2025-03-14T15:31:02Z",
+        "bid": 1.2,
+        "mid": 1.25,
+        "ask": 1.3,
+    }
+
+
+def leg_payload() -> dict[str, Any]:
+    return {
+        "number": 1,
+        "type": "PUT",
+        "instrument": "SPX250321P05600000",
+        "expiration_date": "2025-03-21T20:00:00Z",
+        "strike_price": 5600,
+        "instruction": "SELL_TO_OPEN",
+        "quantity": 1,
         "bid": 1.2,
         "mid": 1.25,
         "ask": 1.3,
@@ -216,8 +231,18 @@ def test_int_accepted_for_float() -> None:
 
 def test_iso_strings_become_dates_and_times() -> None:
     assert validate("ResultByTimeframe", timeframe()).model_dump()["date"] == date(2025, 1, 31)
-    adjustment_time = validate("AdjustmentTime", {"start_time": "09:30", "end_time": None})
-    assert adjustment_time.model_dump() == {"start_time": time(9, 30), "end_time": None}
+    leg = validate("Leg", {**leg_payload(), "expiration_date": "2025-03-21T20:00:00Z"})
+    assert leg.model_dump()["expiration_date"] == datetime(2025, 3, 21, 20, tzinfo=UTC)
+
+
+def test_days_and_times_of_adjustments_are_plain_text() -> None:
+    """The wire form clients parse: strings, never the objects older tables described."""
+    adjustment = MODELS["Adjustment"].model_fields
+    assert adjustment["time_of_day"].annotation is str
+    assert adjustment["days_of_week"].annotation is str
+    assert MODELS["EntryCondition"].model_fields["days_of_week"].annotation == str | None
+    assert "AdjustmentTime" not in MODELS
+    assert "DaysOfWeek" not in MODELS
 
 
 def test_result_by_year_months_keyed_by_month_name() -> None:

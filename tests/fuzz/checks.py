@@ -1,5 +1,6 @@
 """The envelope check: every answer keystead gives is one of its two JSON envelopes
-(CONTRACT.md section 1), whatever the status code."""
+(CONTRACT.md section 1), whatever the status code; under `/v1` its `data` is a list or
+an object, as Whispertrades clients parse it."""
 
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ def _media_type(response: Response) -> str:
     return values[0].split(";", 1)[0].strip().lower()
 
 
-def _platform(body: dict[str, Any], status: int) -> None:
+def _platform(body: dict[str, Any], status: int, guarded: bool) -> None:
     assert set(body) == PLATFORM_KEYS, f"keys are {sorted(body)}, expected {sorted(PLATFORM_KEYS)}"
     assert isinstance(body["success"], bool), "`success` is not a bool"
     assert body["success"] is (status < 400), f"`success` is {body['success']} on a {status}"
     message = body["message"]
     assert isinstance(message, str), "`message` is not a string"
     assert message.strip(), "`message` is empty"
+    if guarded:  # Whispertrades clients read `data` as a list or an object, never null
+        assert isinstance(body["data"], list | dict), f"`data` is {body['data']!r} under /v1"
 
 
 def _account_key(body: dict[str, Any], status: int) -> None:
@@ -57,5 +60,5 @@ def keystead_envelope(
     if case.operation.path.startswith(ACCOUNT_KEY_PREFIX):
         _account_key(body, response.status_code)
     else:
-        _platform(body, response.status_code)
+        _platform(body, response.status_code, case.operation.path.startswith("/v1"))
     return None

@@ -19,7 +19,7 @@ from tests.server.conftest import free_port
 REDIS_DOWN = {
     "success": False,
     "message": "Rate limiting is unavailable; try again shortly",
-    "data": None,
+    "data": [],
 }
 
 

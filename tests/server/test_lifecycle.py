@@ -65,7 +65,7 @@ def test_lifecycle_create_use_edit_use_revoke(server: Server) -> None:
             assert refused.json() == {
                 "success": False,
                 "message": "Invalid token permissions",
-                "data": None,
+                "data": [],
             }
         http.patch(
             f"/account/api-tokens/{token['id']}",
@@ -82,7 +82,7 @@ def test_lifecycle_create_use_edit_use_revoke(server: Server) -> None:
     with httpx.Client(base_url=server.url) as api:
         after = api.get("/v1/account", headers=auth)
         assert after.status_code == 401
-        assert after.json() == {"success": False, "message": "Not authenticated", "data": None}
+        assert after.json() == {"success": False, "message": "Not authenticated", "data": []}
 
 
 def sign_in_again(http: httpx.Client, server: Server, email: str) -> str:

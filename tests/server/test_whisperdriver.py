@@ -1,4 +1,5 @@
-"""The unchanged WhisperDriver client from PyPI, pointed at a live keystead with demo data."""
+"""The unchanged WhisperDriver client from PyPI, pointed at a live keystead with demo data:
+every public call of its endpoint groups, and its bot and variable objects built on them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from WhisperDriver.Obj.bots import WhisperTradesBots
 from WhisperDriver.Obj.endpoints import WhisperTradesEndpoints
+from WhisperDriver.Obj.scheduler import WhisperTradesScheduler
+from WhisperDriver.Obj.variables import WhisperTradesVariables
 
 from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.services.demo import DEMO_EMAIL, DEMO_PASSWORD
@@ -20,7 +24,9 @@ def no_throttle(call: Callable[[], Any]) -> Any:
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start_server(tmp_path_factory.mktemp("demo-server"), None, "--demo")
+    # Many calls in a few seconds; the limit itself is tested in tests/access.
+    env = {"KEYSTEAD_RATE_LIMIT": "10000/minute"}
+    running = start_server(tmp_path_factory.mktemp("demo-server"), env, "--demo")
     yield running
     stop_server(running)
 
@@ -43,38 +49,85 @@ def driver(demo_server: Server) -> WhisperTradesEndpoints:
     return endpoints
 
 
-def test_whisperdriver_reads_and_drives_bots(driver: WhisperTradesEndpoints) -> None:
+def test_bots_read_enable_disable_open_and_close(driver: WhisperTradesEndpoints) -> None:
     bots = driver.bots.get_all_bots()
     assert {bot["status"] for bot in bots} == {"Enabled", "Disabled", "Disable on Close"}
-    enabled = next(bot for bot in bots if bot["status"] == "Enabled" and bot["is_paper"])
-    one = driver.bots.get_bot(enabled["number"])
-    assert one["number"] == enabled["number"]
-    assert "entry_condition" in one  # the client asks for details
+    assert all("entry_condition" in bot for bot in bots)  # the client asks for details
+    assert {bot["entry_condition"]["days_of_week"] for bot in bots} == {"All"}
+    only = driver.bots.get_bot(status_filter=["Disabled"])
+    assert only
+    assert {bot["status"] for bot in only} == {"Disabled"}
+    paper = next(bot for bot in bots if bot["status"] == "Enabled" and bot["is_paper"])
+    number = paper["number"]
+    one = driver.bots.get_bot(number)
+    assert one["number"] == number
+    assert [item["time_of_day"] for item in one["adjustments"]] == ["15:30 to 15:55"]
 
-    disabled = driver.bots.disable_bot(enabled["number"])
+    disabled = driver.bots.disable_bot(number)
     assert disabled["status"] in {"Disabled", "Disable on Close"}
-    assert driver.bots.get_bot(enabled["number"])["status"] == disabled["status"]
-    assert driver.bots.enable_bot(enabled["number"])["status"] == "Enabled"
-    assert driver.bots.get_bot(enabled["number"])["status"] == "Enabled"
+    assert driver.bots.get_bot(number)["status"] == disabled["status"]
+    assert driver.bots.enable_bot(number)["status"] == "Enabled"
+
+    opened = driver.bots.open_position(number)
+    assert opened["status"] == "OPEN"
+    assert opened["bot"]["number"] == number
+    closed = driver.bots.close_bot_position(opened["number"])
+    assert (closed["number"], closed["status"]) == (opened["number"], "CLOSED")
+    driver.bots.open_position(number)
+    after = driver.bots.close_position(number)
+    assert after["number"] == number
+    still_open = driver.bots.get_bot_positions(bot_number=number, status="OPEN")
+    assert still_open == []
+
+    orders = driver.bots.get_bot_orders(number)
+    assert orders
+    assert {order["bot"]["number"] for order in orders} == {number}
+    assert orders[0]["type"] == "CLOSING"
 
 
-def test_whisperdriver_reads_positions_reports_variables(driver: WhisperTradesEndpoints) -> None:
-    positions = driver.bots.get_bot_positions()
-    assert len(positions) == 100
-    bot_number = positions[0]["bot"]["number"]
+def test_positions_with_every_filter(driver: WhisperTradesEndpoints) -> None:
+    first = driver.bots.get_bot_positions()
+    assert len(first) == 100
+    second = driver.bots.get_bot_positions(page="2")
+    assert second
+    assert not {p["number"] for p in first} & {p["number"] for p in second}
+    bot_number = first[0]["bot"]["number"]
     of_bot = driver.bots.get_bot_positions(bot_number=bot_number)
     assert of_bot
     assert {p["bot"]["number"] for p in of_bot} == {bot_number}
-    closed = driver.bots.get_bot_positions(status="CLOSED", from_date="2020-01-01")
+    closed = driver.bots.get_bot_positions(
+        status="CLOSED", from_date="2020-01-01", to_date="2099-12-31"
+    )
     assert {p["status"] for p in closed} == {"CLOSED"}
-    one = driver.bots.get_bot_positions(position_number=positions[0]["number"])
-    assert one["number"] == positions[0]["number"]
+    one = driver.bots.get_bot_positions(position_number=first[0]["number"])
+    assert one["number"] == first[0]["number"]
 
+
+def test_reports_read_update_and_run(driver: WhisperTradesEndpoints) -> None:
     reports = driver.reports.get_all_bot_reports()
     assert reports
-    report = driver.reports.get_bot_report(reports[0]["number"])
+    number = reports[0]["number"]
+    report = driver.reports.get_bot_report(number)
     assert report["results"]["days"]
+    assert report["results"]["years"]
+    # Every field given: the client deletes the empty ones from the dict it is iterating.
+    updated = driver.reports.update_bot_report(
+        number,
+        new_name="Renamed by WhisperDriver",
+        new_start_date="2026-01-02",
+        new_end_date="2026-11-30",
+    )
+    assert (updated["name"], updated["start_date"], updated["end_date"]) == (
+        "Renamed by WhisperDriver",
+        "2026-01-02",
+        "2026-11-30",
+    )
+    assert updated["run_until_latest_date"] is False
+    ran = driver.reports.run_bot_report(number)
+    assert ran["status"] == "Complete"
 
+
+def test_variables_and_broker_connections(driver: WhisperTradesEndpoints) -> None:
     variables = driver.variables.get_all_bot_variables()
     free = next(v for v in variables if v["bot"] is None)
     assert driver.variables.get_bot_variables(free["number"])["name"] == free["name"]
@@ -82,7 +135,28 @@ def test_whisperdriver_reads_positions_reports_variables(driver: WhisperTradesEn
     assert updated["value"] == "Neutral"
 
     brokers = driver.brokers.get_all_broker_connections()
-    assert (
-        driver.brokers.get_broker_connections(brokers[0]["number"])["number"]
-        == brokers[0]["number"]
-    )
+    assert brokers
+    number = brokers[0]["number"]
+    assert driver.brokers.get_broker_connections(number)["number"] == number
+    # Collateral is not something keystead keeps: the client is told so in the envelope.
+    with pytest.warns(UserWarning, match="Route not found"):
+        assert driver.brokers.rebalance_broker_collateral(number) == []
+
+
+def test_the_bot_and_variable_objects_built_on_the_endpoints(
+    driver: WhisperTradesEndpoints,
+) -> None:
+    bots = WhisperTradesBots(WhisperTradesScheduler(driver))
+    bots.update_all_bots()
+    assert len(bots.bots_list.all) == len(driver.bots.get_all_bots())
+    enabled = bots.bots_list.is_enabled()
+    assert enabled
+    bot = next(item for item in enabled if item.is_paper)
+    bot.update()
+    assert bot.positions
+    assert {p["bot"]["number"] for p in bot.positions} == {bot.number}
+    assert bot.get_orders()
+    assert isinstance(bot.get_positions(status="CLOSED"), list)
+    assert bots.get_all_bot_variables()
+    variables = WhisperTradesVariables(driver)
+    assert variables.unassociated_variable_numbers

@@ -121,7 +121,7 @@ def trade(
     closed_on: date,
     profit: float,
     *,
-    bot: tuple[str, str] = ("BOT1", "Bot one"),
+    bot: tuple[str, str] = ("BOT0000001", "Bot one"),
     fee: float = 0.0,
     entry: float = 1.0,
     exit_: float = 0.5,
@@ -176,9 +176,13 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
 
 # Three trading days, profits +100, -200, +50 on 10_000; two bots.
 THREE_DAYS = [
-    trade(MONDAY, 100.0, bot=("Z1", "Alpha"), fee=1.0, entry=2.0, exit_=1.0, premium=150.0),
-    trade(TUESDAY, -200.0, bot=("A1", "Zeta"), fee=2.0, entry=3.0, exit_=5.0, premium=300.0),
-    trade(WEDNESDAY, 50.0, bot=("Z1", "Alpha"), fee=0.5, entry=1.5, exit_=1.0, premium=80.0),
+    trade(MONDAY, 100.0, bot=("Z000000001", "Alpha"), fee=1.0, entry=2.0, exit_=1.0, premium=150.0),
+    trade(
+        TUESDAY, -200.0, bot=("A000000001", "Zeta"), fee=2.0, entry=3.0, exit_=5.0, premium=300.0
+    ),
+    trade(
+        WEDNESDAY, 50.0, bot=("Z000000001", "Alpha"), fee=0.5, entry=1.5, exit_=1.0, premium=80.0
+    ),
 ]
 THREE_PRICES = {MONDAY: 100.0, TUESDAY: 98.0, WEDNESDAY: 101.0}
 
@@ -312,7 +316,7 @@ def test_bots_are_ordered_by_name_and_hand_computed() -> None:
         "losing_trades": 0,
         "win_percent": 100.0,
         "name": "Alpha",
-        "number": "Z1",
+        "number": "Z000000001",
         "average_entry_price": 1.75,
         "average_exit_price": 1.0,
         "average_profit_price": 0.75,
@@ -324,15 +328,15 @@ def test_bots_are_ordered_by_name_and_hand_computed() -> None:
         "premium_retained_percent": 150 / 230 * 100,
         "total_profit": 150.0,
     }
-    assert zeta["number"] == "A1"
+    assert zeta["number"] == "A000000001"
     assert (zeta["average_win"], zeta["average_loss"]) == (0.0, -200.0)
     assert zeta["average_profit_price"] == -2.0
 
 
 def test_bot_name_comes_from_its_latest_trade() -> None:
     trades = [
-        trade(TUESDAY, 1.0, bot=("B1", "Renamed")),
-        trade(MONDAY, 1.0, bot=("B1", "Original")),
+        trade(TUESDAY, 1.0, bot=("B000000001", "Renamed")),
+        trade(MONDAY, 1.0, bot=("B000000001", "Original")),
     ]
     summary = results(
         trades,
@@ -593,7 +597,7 @@ def scenarios(draw: st.DrawFn, *, gentle: bool = False) -> dict[str, Any]:
         profit = st.floats(-5_000, 5_000) | st.integers(-100, 100).map(float)
     trade_strategy = st.builds(
         Trade,
-        bot_number=st.sampled_from(["B1", "B2", "B3"]),
+        bot_number=st.sampled_from(["B000000001", "B000000002", "B000000003"]),
         bot_name=st.sampled_from(["one", "two"]),
         closed_on=st.integers(-3, span + 3).map(lambda offset: start + timedelta(days=offset)),
         profit=profit,

@@ -18,7 +18,7 @@ from tests.dump import dump_tables
 from tests.wallet.conftest import wallet_sign_in
 
 COOLDOWN = {"error": ["Error generating API key, regenen timeout: 1h"], "result": None}
-NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": None}
+NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": []}
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -279,7 +279,7 @@ async def test_wallet_page_is_for_wallet_accounts_and_errors_are_pages(app: Fast
         assert missing.headers["content-type"].startswith("text/html")
         # The JSON API keeps its envelopes.
         api = await client.get("/v1/bots/NOSUCHBOT0")
-        assert api.json() == {"success": False, "message": "Not authenticated", "data": None}
+        assert api.json() == {"success": False, "message": "Not authenticated", "data": []}
 
 
 async def test_a_failing_page_does_not_swallow_the_new_token(app: FastAPI) -> None:

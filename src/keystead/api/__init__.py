@@ -15,6 +15,7 @@ from keystead.api import (
     auth,
     docs,
     health,
+    openapi,
     security,
     user_api,
     v1_account,
@@ -26,14 +27,14 @@ from keystead.api import (
     v1_variables,
     wallet,
 )
-from keystead.api.responses import failures, with_failure_schemas
+from keystead.api.responses import failures
 
 
 def include_routers(app: FastAPI) -> None:
     # Signed-in and guarded routes meet the same failures: credential, permission or
     # terms, object, state, limit.
     signed_in = failures(401, 403, 404, 409, 429)
-    with_failure_schemas(app)
+    openapi.install(app, lambda: app.state.permissions)
     app.include_router(health.router, responses=failures())  # /healthz /readyz /metrics
     app.include_router(docs.router)  # /docs (the OpenAPI schema rendered, no CDN)
     # /auth/register /auth/login /auth/logout

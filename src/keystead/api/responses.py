@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FailureEnvelope(BaseModel):
     success: Literal[False]
     message: str
-    data: Any = None
+    data: Any = Field(
+        default=None,
+        description='`null`, or what to fix: a 422\'s `{"errors": [{"field", "message"}]}`. '
+        "Under `/v1` an empty list instead of `null`, as Whispertrades clients expect.",
+    )
 
 
 class AccountKeyFailureEnvelope(BaseModel):
@@ -55,16 +58,3 @@ def failures(*statuses: int, account_key: bool = False) -> dict[int | str, dict[
         status: {"description": _DESCRIPTIONS[status], "content": content}
         for status in sorted({*EDGE, *statuses})
     }
-
-
-def with_failure_schemas(app: FastAPI) -> None:
-    """Add the envelopes `failures` refers to to the app's OpenAPI components."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            components = build().setdefault("components", {})
-            components.setdefault("schemas", {}).update(FAILURE_SCHEMAS)
-        return app.openapi_schema or build()
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
@@ -14,18 +14,23 @@ from keystead.access.permissions import Permission
 from keystead.api import v1_views
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
-from keystead.api.v1_params import FromDate, IncludeDetails, ToDate, flag
+from keystead.api.schemas import Envelope
+from keystead.api.v1_params import (
+    FromDate,
+    IncludeDetails,
+    Statuses,
+    StatusesBracketed,
+    ToDate,
+    bot_statuses,
+    flag,
+)
 from keystead.envelope import ok
 from keystead.errors import InvalidInput
-from keystead.services.bots import STATUSES, BotChanges
+from keystead.services.bots import BotChanges
 from keystead.services.positions import PositionDetails
+from keystead.whispertrades import BotResponse, PositionResponse, ResultByDay
 
 router = APIRouter(prefix="/v1", tags=["v1 bots"])
-
-Statuses = Annotated[
-    list[str] | None,
-    Query(alias="statuses[]", description="Repeat to filter: Enabled, Disabled, Disable on Close."),
-]
 
 
 class BotModifyIn(BaseModel):
@@ -33,28 +38,37 @@ class BotModifyIn(BaseModel):
 
     name: str | None = Field(default=None, max_length=100)
     notes: str | None = Field(default=None, max_length=5000)
-    entry_condition: dict[str, Any] | None = None
-    exit_condition: dict[str, Any] | None = None
+    entry_condition: dict[str, Any] | None = Field(
+        default=None,
+        description="Fields of the bot's EntryCondition to change, as the API shows them; "
+        "the rest are kept and the whole condition is checked.",
+        examples=[{"days_of_week": "Monday, Wednesday, Friday", "target_days_to_expiration": 7}],
+    )
+    exit_condition: dict[str, Any] | None = Field(
+        default=None,
+        description="Fields of the bot's ExitCondition to change, as for `entry_condition`.",
+        examples=[{"profit_target_percent": "50"}],
+    )
 
 
-@collection(router, "GET", "/bots")
+@collection(router, "GET", "/bots", response_model=Envelope[list[BotResponse]])
 @requires(Permission.BOTS_READ)
 async def list_bots(
-    request: Request, statuses: Statuses = None, include_details: IncludeDetails = None
+    request: Request,
+    statuses: Statuses = None,
+    statuses_bracketed: StatusesBracketed = None,
+    include_details: IncludeDetails = None,
 ) -> Response:
-    unknown = sorted(set(statuses or []) - set(STATUSES))
-    if unknown:
-        raise InvalidInput(
-            "statuses[]", f"unknown status {unknown[0]!r}; use {', '.join(STATUSES)}"
-        )
+    """The account's bots, by name."""
+    wanted = bot_statuses({"statuses": statuses, "statuses[]": statuses_bracketed})
     details = flag(include_details, "include_details")
     bots = await get_runtime(request).bots.for_account(
-        principal_of(request).account_id, statuses, details
+        principal_of(request).account_id, wanted, details
     )
     return ok([v1_views.bot(item, details) for item in bots], "Bots retrieved")
 
 
-@router.get("/bots/{number}")
+@router.get("/bots/{number}", response_model=Envelope[BotResponse])
 @requires(Permission.BOTS_READ)
 async def get_bot(
     request: Request, number: str, include_details: IncludeDetails = None
@@ -64,7 +78,7 @@ async def get_bot(
     return ok(v1_views.bot(bot, details), "Bot retrieved")
 
 
-@router.put("/bots/{number}")
+@router.put("/bots/{number}", response_model=Envelope[BotResponse])
 @requires(Permission.BOTS_WRITE)
 async def modify_bot(request: Request, number: str, body: BotModifyIn) -> Response:
     changes = BotChanges(
@@ -77,14 +91,14 @@ async def modify_bot(request: Request, number: str, body: BotModifyIn) -> Respon
     return ok(v1_views.bot(bot), "Bot updated")
 
 
-@router.put("/bots/{number}/enable")
+@router.put("/bots/{number}/enable", response_model=Envelope[BotResponse])
 @requires(Permission.BOTS_WRITE)
 async def enable_bot(request: Request, number: str) -> Response:
     bot = await get_runtime(request).bots.enable(principal_of(request).account_id, number)
     return ok(v1_views.bot(bot), "Bot enabled")
 
 
-@router.put("/bots/{number}/disable")
+@router.put("/bots/{number}/disable", response_model=Envelope[BotResponse])
 @requires(Permission.BOTS_WRITE)
 async def disable_bot(request: Request, number: str) -> Response:
     bot = await get_runtime(request).bots.disable(principal_of(request).account_id, number)
@@ -98,13 +112,13 @@ async def _open(request: Request, number: str) -> Response:
     return ok(v1_views.position(PositionDetails(position, bot.bot, bot.broker)), "Position opened")
 
 
-@router.post("/bots/{number}/open")
+@router.post("/bots/{number}/open", response_model=Envelope[PositionResponse])
 @requires(Permission.POSITIONS_WRITE)
 async def open_position(request: Request, number: str) -> Response:
     return await _open(request, number)
 
 
-@router.put("/bots/{number}/open_position")
+@router.put("/bots/{number}/open_position", response_model=Envelope[PositionResponse])
 @requires(Permission.POSITIONS_WRITE)
 async def open_position_put(request: Request, number: str) -> Response:
     return await _open(request, number)
@@ -115,19 +129,19 @@ async def _close(request: Request, number: str) -> Response:
     return ok(v1_views.bot(bot), "Positions closed")
 
 
-@router.put("/bots/{number}/close")
+@router.put("/bots/{number}/close", response_model=Envelope[BotResponse])
 @requires(Permission.POSITIONS_WRITE)
 async def close_positions(request: Request, number: str) -> Response:
     return await _close(request, number)
 
 
-@router.put("/bots/{number}/close_position")
+@router.put("/bots/{number}/close_position", response_model=Envelope[BotResponse])
 @requires(Permission.POSITIONS_WRITE)
 async def close_positions_alias(request: Request, number: str) -> Response:
     return await _close(request, number)
 
 
-@router.get("/bots/{number}/performance")
+@router.get("/bots/{number}/performance", response_model=Envelope[list[ResultByDay]])
 @requires(Permission.BOTS_READ)
 async def bot_performance(
     request: Request, number: str, from_date: FromDate = None, to_date: ToDate = None

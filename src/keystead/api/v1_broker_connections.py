@@ -10,12 +10,14 @@ from keystead.access.permissions import Permission
 from keystead.api import v1_views
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
+from keystead.api.schemas import Envelope
 from keystead.envelope import ok
+from keystead.whispertrades import BrokerConnectionResponse
 
 router = APIRouter(prefix="/v1/broker_connections", tags=["v1 broker connections"])
 
 
-@collection(router, "GET", "")
+@collection(router, "GET", "", response_model=Envelope[list[BrokerConnectionResponse]])
 @requires(Permission.BROKER_CONNECTIONS_READ)
 async def list_broker_connections(request: Request) -> Response:
     brokers = await get_runtime(request).brokers.for_account(principal_of(request).account_id)
@@ -24,7 +26,7 @@ async def list_broker_connections(request: Request) -> Response:
     )
 
 
-@router.get("/{number}")
+@router.get("/{number}", response_model=Envelope[BrokerConnectionResponse])
 @requires(Permission.BROKER_CONNECTIONS_READ)
 async def get_broker_connection(request: Request, number: str) -> Response:
     broker = await get_runtime(request).brokers.get(principal_of(request).account_id, number)

@@ -10,32 +10,50 @@ from keystead.access.permissions import Permission
 from keystead.api import v1_views
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
+from keystead.api.schemas import Envelope
 from keystead.api.v1_params import Filters
 from keystead.envelope import ok
+from keystead.whispertrades import OrderResponse
 
 router = APIRouter(prefix="/v1/bots", tags=["v1 orders"])
 
 
-@collection(router, "GET", "/orders")
+@collection(router, "GET", "/orders", response_model=Envelope[list[OrderResponse]])
 @requires(Permission.ORDERS_READ)
 async def list_orders(request: Request, filters: Filters) -> Response:
+    """The account's orders, newest first, 100 a page."""
     orders = await get_runtime(request).orders.for_account(
         principal_of(request).account_id, filters.listing()
     )
     return ok([v1_views.order(item) for item in orders], "Orders retrieved")
 
 
-@router.get("/orders/{number}")
+@router.get("/orders/{number}", response_model=Envelope[OrderResponse])
 @requires(Permission.ORDERS_READ)
 async def get_order(request: Request, number: str) -> Response:
     order = await get_runtime(request).orders.get(principal_of(request).account_id, number)
     return ok(v1_views.order(order), "Order retrieved")
 
 
-@router.get("/{number}/orders")
+@router.get("/{number}/orders", response_model=Envelope[list[OrderResponse]])
 @requires(Permission.ORDERS_READ)
 async def bot_orders(request: Request, number: str, filters: Filters) -> Response:
+    """One bot's orders, newest first, 100 a page."""
     orders = await get_runtime(request).orders.for_account(
         principal_of(request).account_id, filters.listing(bot_number=number)
     )
     return ok([v1_views.order(item) for item in orders], "Orders retrieved")
+
+
+# The `whispertrades` client asks for a bot's orders at `bots/{number}orders/` (it
+# joins the bot number and `orders/` without a slash); answered as the same listing.
+collection(
+    router,
+    "GET",
+    "/{number}orders",
+    response_model=Envelope[list[OrderResponse]],
+    deprecated=True,
+    summary="Bot orders (the path the whispertrades client asks for)",
+    description="The same listing as `/v1/bots/{number}/orders`, at the path the "
+    "`whispertrades` Python client builds. New clients use `/v1/bots/{number}/orders`.",
+)(bot_orders)

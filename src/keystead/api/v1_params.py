@@ -9,6 +9,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from keystead.errors import InvalidInput
+from keystead.services.bots import STATUSES
 from keystead.services.paging import Listing
 
 _TRUE = frozenset({"true", "1", "yes"})
@@ -21,6 +22,34 @@ IncludeDetails = Annotated[
         "variables: `true`, `True` or `1`."
     ),
 ]
+_STATUS_HELP = (
+    "Bot statuses to list: Enabled, Disabled, Disable on Close. Repeat the parameter, "
+    "separate them with commas, or both; `statuses` and `statuses[]` are the same filter."
+)
+Statuses = Annotated[list[str] | None, Query(description=_STATUS_HELP)]
+StatusesBracketed = Annotated[list[str] | None, Query(alias="statuses[]", description=_STATUS_HELP)]
+_STATUS_NAMES = {status.lower(): status for status in STATUSES}
+
+
+def bot_statuses(sent: dict[str, list[str] | None]) -> list[str] | None:
+    """The statuses to filter bots by, from every spelling clients send (`statuses`,
+    `statuses[]`, repeated or comma-separated, any case); None means no filter."""
+    wanted: list[str] = []
+    for parameter, values in sent.items():
+        for value in values or ():
+            for part in value.split(","):
+                if not part.strip():
+                    continue
+                status = _STATUS_NAMES.get(part.strip().lower())
+                if status is None:
+                    raise InvalidInput(
+                        parameter, f"unknown status {part.strip()!r}; use {', '.join(STATUSES)}"
+                    )
+                if status not in wanted:
+                    wanted.append(status)
+    return wanted or None
+
+
 FromDate = Annotated[date | None, Query(description="YYYY-MM-DD, inclusive.")]
 ToDate = Annotated[date | None, Query(description="YYYY-MM-DD, inclusive.")]
 

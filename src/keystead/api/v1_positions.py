@@ -10,29 +10,33 @@ from keystead.access.permissions import Permission
 from keystead.api import v1_views
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
+from keystead.api.schemas import Envelope
 from keystead.api.v1_params import Filters
 from keystead.envelope import ok
+from keystead.whispertrades import PositionResponse
 
 router = APIRouter(prefix="/v1/bots/positions", tags=["v1 positions"])
 
 
-@collection(router, "GET", "")
+@collection(router, "GET", "", response_model=Envelope[list[PositionResponse]])
 @requires(Permission.POSITIONS_READ)
 async def list_positions(request: Request, filters: Filters) -> Response:
+    """The account's positions, newest first, 100 a page: fetch the next page while a page
+    is full."""
     positions = await get_runtime(request).positions.for_account(
         principal_of(request).account_id, filters.listing()
     )
     return ok([v1_views.position(item) for item in positions], "Positions retrieved")
 
 
-@router.get("/{number}")
+@router.get("/{number}", response_model=Envelope[PositionResponse])
 @requires(Permission.POSITIONS_READ)
 async def get_position(request: Request, number: str) -> Response:
     position = await get_runtime(request).positions.get(principal_of(request).account_id, number)
     return ok(v1_views.position(position), "Position retrieved")
 
 
-@router.put("/{number}/close")
+@router.put("/{number}/close", response_model=Envelope[PositionResponse])
 @requires(Permission.POSITIONS_WRITE)
 async def close_position(request: Request, number: str) -> Response:
     position = await get_runtime(request).positions.close(principal_of(request).account_id, number)

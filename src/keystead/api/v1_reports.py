@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -13,10 +13,10 @@ from keystead.access.permissions import Permission
 from keystead.api import v1_views
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
-from keystead.api.schemas import IsoDate
-from keystead.clock import isoformat
+from keystead.api.schemas import Envelope, IsoDate
 from keystead.envelope import ok
-from keystead.services.reports import ReportDetails, ReportFields
+from keystead.services.reports import ReportFields
+from keystead.whispertrades import ReportResponse
 
 router = APIRouter(prefix="/v1/bots/reports", tags=["v1 reports"])
 
@@ -49,63 +49,41 @@ class ReportCreateIn(ReportEditIn):
     start_date: IsoDate
 
 
-def report(details: ReportDetails) -> dict[str, Any]:
-    row = details.report
-    return {
-        "number": row.number,
-        "name": row.name,
-        "status": row.status,
-        "completed_at": isoformat(row.completed_at),
-        "start_date": row.start_date,
-        "end_date": row.end_date,
-        "run_until_latest_date": row.run_until_latest_date,
-        "is_public": row.is_public,
-        "symbol": row.symbol,
-        "nlv_source": row.nlv_source,
-        "nlv_amount": row.nlv_amount,
-        "bot_statuses": list(row.bot_statuses),
-        "brokers": [v1_views.base_broker(broker) for broker in details.brokers],
-        "bots": [v1_views.basic_bot(bot) for bot in details.bots],
-        "bot_tags": list(row.bot_tags),
-        "bot_position_tags": list(row.bot_position_tags),
-        "results": details.results,
-    }
-
-
-@collection(router, "GET", "")
+@collection(router, "GET", "", response_model=Envelope[list[ReportResponse]])
 @requires(Permission.REPORTS_READ)
 async def list_reports(request: Request) -> Response:
+    """The account's reports, newest first; their results without the daily `days`."""
     reports = await get_runtime(request).reports.for_account(principal_of(request).account_id)
-    return ok([report(item) for item in reports], "Reports retrieved")
+    return ok([v1_views.report(item) for item in reports], "Reports retrieved")
 
 
-@collection(router, "POST", "", status_code=201)
+@collection(router, "POST", "", status_code=201, response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_WRITE)
 async def create_report(request: Request, body: ReportCreateIn) -> Response:
     created = await get_runtime(request).reports.create(
         principal_of(request).account_id, body.fields()
     )
-    return ok(report(created), "Report created", status=201)
+    return ok(v1_views.report(created), "Report created", status=201)
 
 
-@router.get("/{number}")
+@router.get("/{number}", response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_READ)
 async def get_report(request: Request, number: str) -> Response:
     found = await get_runtime(request).reports.get(principal_of(request).account_id, number)
-    return ok(report(found), "Report retrieved")
+    return ok(v1_views.report(found), "Report retrieved")
 
 
-@router.put("/{number}")
+@router.put("/{number}", response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_WRITE)
 async def edit_report(request: Request, number: str, body: ReportEditIn) -> Response:
     edited = await get_runtime(request).reports.edit(
         principal_of(request).account_id, number, body.fields()
     )
-    return ok(report(edited), "Report updated")
+    return ok(v1_views.report(edited), "Report updated")
 
 
-@router.put("/{number}/run")
+@router.put("/{number}/run", response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_WRITE)
 async def run_report(request: Request, number: str) -> Response:
     ran = await get_runtime(request).reports.run(principal_of(request).account_id, number)
-    return ok(report(ran), "Report run")
+    return ok(v1_views.report(ran), "Report run")

@@ -1,53 +1,135 @@
-"""The `/v1` objects in the Whispertrades v1 shapes (WHISPERTRADES_V1.md), field for field.
+"""Rows → the `/v1` objects, their shapes derived from `keystead.whispertrades`.
 
-Plain functions from rows to JSON-ready dicts: the hot routes hand these to the
-envelope directly, without re-validating our own output.
+Each view takes every field of its model from the row attribute of the same name,
+except the fields it is given (related objects, derived values), so no field list
+is written twice. The hot routes hand these dicts to the envelope directly; our own
+output is not validated again on the way out (the tests hold it to the models).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any, get_args
+
+from pydantic import AwareDatetime, BaseModel
 
 from keystead.clock import isoformat
 from keystead.services.bots import ENABLED, BotDetails
 from keystead.services.orders import OrderDetails
 from keystead.services.positions import PositionDetails
+from keystead.services.reports import ReportDetails
 from keystead.services.variables import FREE_TEXT, VariableDetails
 from keystead.store.trading import Bot, BrokerConnection, Variable
+from keystead.whispertrades import (
+    BaseBrokerConnection,
+    BasicBot,
+    BotResponse,
+    BotVariable,
+    BrokerConnectionResponse,
+    OrderResponse,
+    PositionResponse,
+    ReportResponse,
+    VariableResponse,
+)
 
 Json = dict[str, Any]
 
 
-def basic_bot(bot: Bot) -> Json:
-    return {"name": bot.name, "number": bot.number}
+class _Source(Enum):
+    ROW = "row"
+    ROW_MOMENT = "row moment"
+    GIVEN = "given"
+    OPTIONAL = "optional"
 
 
-def base_broker(broker: BrokerConnection) -> Json:
-    return {"name": broker.name, "number": broker.number, "account_number": broker.account_number}
+def _is_moment(annotation: Any) -> bool:
+    """Whether a field holds a moment, through `| None` and `Annotated`."""
+    if annotation is AwareDatetime or (
+        isinstance(annotation, type) and issubclass(annotation, datetime)
+    ):
+        return True
+    return any(_is_moment(argument) for argument in get_args(annotation))
 
 
-def broker_connection(broker: BrokerConnection) -> Json:
-    return {
-        **base_broker(broker),
-        "broker": broker.broker,
-        "status": broker.status,
-        "net_liquidation_value": float(broker.net_liquidation_value),
-        "expires_at": isoformat(broker.expires_at),
-    }
+class View:
+    """`model`'s shape from a row: each field read from the row, or given by the caller.
+
+    Given fields the model requires must be passed on every call; the others are left
+    out when not passed (a bot's settings without `include_details`). Times are sent as
+    ISO 8601 UTC with a `Z`."""
+
+    def __init__(
+        self, model: type[BaseModel], given: Iterable[str] = (), constant: Json | None = None
+    ) -> None:
+        self.model = model
+        self.constant = constant or {}
+        wanted = set(given) | set(self.constant)
+        unknown = wanted - set(model.model_fields)
+        if unknown:
+            raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+        self._plan: list[tuple[str, _Source]] = []
+        for name, info in model.model_fields.items():
+            if name in wanted:
+                source = _Source.GIVEN if info.is_required() else _Source.OPTIONAL
+            elif _is_moment(info.annotation):
+                source = _Source.ROW_MOMENT
+            else:
+                source = _Source.ROW
+            self._plan.append((name, source))
+
+    def __call__(self, row: object, /, **given: Any) -> Json:
+        given = {**self.constant, **given}
+        shown: Json = {}
+        for name, source in self._plan:
+            if source is _Source.ROW:
+                shown[name] = getattr(row, name)
+            elif source is _Source.ROW_MOMENT:
+                shown[name] = isoformat(getattr(row, name))
+            elif name in given:
+                shown[name] = given[name]
+            elif source is _Source.GIVEN:
+                raise TypeError(f"{self.model.__name__}.{name} must be given")
+        return shown
+
+
+basic_bot = View(BasicBot)
+base_broker = View(BaseBrokerConnection)
+broker_connection = View(BrokerConnectionResponse)
+_bot_variable = View(BotVariable, given={"condition", "bot_value_to_set"})
+_bot = View(
+    BotResponse,
+    given={
+        "broker_connection",
+        "can_enable",
+        "can_disable",
+        "entry_condition",
+        "exit_condition",
+        "adjustments",
+        "notifications",
+        "variables",
+    },
+)
+_position = View(
+    PositionResponse,
+    given={"bot", "broker_connection", "is_paper"},
+    # Live quotes come from a market feed; positions as stored have none.
+    constant=dict.fromkeys(
+        ("current_bid", "current_mid", "current_ask", "current_profit", "current_delta")
+    ),
+)
+_order = View(OrderResponse, given={"bot"})
+_variable = View(VariableResponse, given={"bot"})
+_report = View(ReportResponse, given={"brokers", "bots", "results"})
 
 
 def bot_variable(variable: Variable, condition: str | None = None) -> Json:
-    shown: Json = {
-        "number": variable.number,
-        "name": variable.name,
-        "value": variable.value,
-        "free_text_value": variable.free_text_value,
-        "last_updated_at": isoformat(variable.last_updated_at),
-        "bot_value_to_set": variable.bot_value_to_set or FREE_TEXT,
-    }
-    if condition is not None:
-        shown["condition"] = condition
-    return shown
+    if condition is None:
+        return _bot_variable(variable, bot_value_to_set=variable.bot_value_to_set or FREE_TEXT)
+    return _bot_variable(
+        variable, condition=condition, bot_value_to_set=variable.bot_value_to_set or FREE_TEXT
+    )
 
 
 def _with_variables(condition: Json, variables: dict[str, Variable]) -> Json:
@@ -60,108 +142,54 @@ def _with_variables(condition: Json, variables: dict[str, Variable]) -> Json:
     return {**condition, "variables": shown}
 
 
-def bot(details: BotDetails, include_details: bool = True) -> Json:
-    row = details.bot
-    shown: Json = {
-        **basic_bot(row),
-        "broker_connection": base_broker(details.broker),
-        "is_paper": row.is_paper,
-        "status": row.status,
-        "can_enable": row.status != ENABLED,
-        "can_disable": row.status == ENABLED,
-        "symbol": row.symbol,
-        "type": row.type,
-        "notes": row.notes,
-        "last_active_at": isoformat(row.last_active_at),
-        "disabled_at": isoformat(row.disabled_at),
-    }
-    if include_details:
-        variables = details.variables
-        shown["entry_condition"] = _with_variables(row.entry_condition, variables)
-        shown["exit_condition"] = _with_variables(row.exit_condition, variables)
-        shown["adjustments"] = [_with_variables(item, variables) for item in row.adjustments]
-        shown["notifications"] = list(row.notifications)
-        shown["variables"] = [
+def _settings(details: BotDetails) -> Json:
+    row, variables = details.bot, details.variables
+    return {
+        "entry_condition": _with_variables(row.entry_condition, variables),
+        "exit_condition": _with_variables(row.exit_condition, variables),
+        "adjustments": [_with_variables(item, variables) for item in row.adjustments],
+        "notifications": row.notifications,
+        "variables": [
             bot_variable(variable)
             for variable in sorted(variables.values(), key=lambda v: (v.name, v.number))
             if variable.bot_id == row.id
-        ]
-    return shown
+        ],
+    }
+
+
+def bot(details: BotDetails, include_details: bool = True) -> Json:
+    row: Bot = details.bot
+    return _bot(
+        row,
+        broker_connection=base_broker(details.broker),
+        can_enable=row.status != ENABLED,
+        can_disable=row.status == ENABLED,
+        **(_settings(details) if include_details else {}),
+    )
 
 
 def position(details: PositionDetails) -> Json:
-    row = details.position
-    return {
-        "number": row.number,
-        "status": row.status,
-        "bot": basic_bot(details.bot),
-        "broker_connection": base_broker(details.broker),
-        "is_paper": details.bot.is_paper,
-        "tags": row.tags,
-        "symbol": row.symbol,
-        "type": row.type,
-        "entered_at": isoformat(row.entered_at),
-        "exited_at": isoformat(row.exited_at),
-        "entry_bid": row.entry_bid,
-        "entry_ask": row.entry_ask,
-        "entry_price": row.entry_price,
-        "exit_bid": row.exit_bid,
-        "exit_ask": row.exit_ask,
-        "exit_price": row.exit_price,
-        "broker_fee": row.broker_fee,
-        "current_bid": None,
-        "current_mid": None,
-        "current_ask": None,
-        "current_profit": None,
-        "current_delta": None,
-        "entry_value": row.entry_value,
-        "exit_value": row.exit_value,
-        "max_risk": row.max_risk,
-        "profit_dollars": row.profit_dollars,
-        "starting_balance": row.starting_balance,
-        "ending_balance": row.ending_balance,
-        "underlying_at_entry": row.underlying_at_entry,
-        "underlying_at_exit": row.underlying_at_exit,
-        "vix_at_entry": row.vix_at_entry,
-        "vix_at_exit": row.vix_at_exit,
-        "legs": list(row.legs),
-    }
+    return _position(
+        details.position,
+        bot=basic_bot(details.bot),
+        broker_connection=base_broker(details.broker),
+        is_paper=details.bot.is_paper,
+    )
 
 
 def order(details: OrderDetails) -> Json:
-    row = details.order
-    return {
-        "number": row.number,
-        "broker_order_number": row.broker_order_number,
-        "status": row.status,
-        "type": row.type,
-        "duration": row.duration,
-        "bot": basic_bot(details.bot),
-        "is_paper": row.is_paper,
-        "symbol": row.symbol,
-        "original_quantity": row.original_quantity,
-        "current_quantity": row.current_quantity,
-        "filled_quantity": row.filled_quantity,
-        "order_price": row.order_price,
-        "fill_price": row.fill_price,
-        "broker_fee": row.broker_fee,
-        "submitted_at": isoformat(row.submitted_at),
-        "filled_at": isoformat(row.filled_at),
-        "canceled_at": isoformat(row.canceled_at),
-        "legs": list(row.legs),
-        "submissions": list(row.submissions),
-        "fills": list(row.fills),
-    }
+    return _order(details.order, bot=basic_bot(details.bot))
 
 
 def variable(details: VariableDetails) -> Json:
-    row = details.variable
-    return {
-        "number": row.number,
-        "name": row.name,
-        "value": row.value,
-        "free_text_value": row.free_text_value,
-        "last_updated_at": isoformat(row.last_updated_at),
-        "bot": details.bot_number,
-        "conditions": list(row.conditions),
-    }
+    return _variable(details.variable, bot=details.bot_number)
+
+
+def report(details: ReportDetails) -> Json:
+    brokers: list[BrokerConnection] = details.brokers
+    return _report(
+        details.report,
+        brokers=[base_broker(broker) for broker in brokers],
+        bots=[basic_bot(item) for item in details.bots],
+        results=details.results,
+    )

@@ -129,7 +129,7 @@ class RedisEventBus:
                 logger.warning("invalidation bus disconnected", error_type=type(error).__name__)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 

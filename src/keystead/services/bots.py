@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,19 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound
 from keystead.services.bot_settings import (
-    EntryCondition,
-    ExitCondition,
-    VariableCondition,
+    EntryConditionSettings,
+    ExitConditionSettings,
+    VariableReference,
     validated,
 )
 from keystead.services.execution import ExecutionBackend
 from keystead.store.db import Database
 from keystead.store.trading import Bot, BrokerConnection, Position, Variable
+from keystead.whispertrades import BotStatus
 
 ENABLED = "Enabled"
 DISABLED = "Disabled"
 DISABLE_ON_CLOSE = "Disable on Close"
-STATUSES = (ENABLED, DISABLED, DISABLE_ON_CLOSE)
+STATUSES: tuple[str, ...] = get_args(BotStatus)
 MAX_NAME_LENGTH = 100
 MAX_NOTES_LENGTH = 5000
 
@@ -128,7 +129,7 @@ async def load_details(
 
 
 async def own_variables(
-    session: AsyncSession, account_id: int, references: list[VariableCondition], place: str
+    session: AsyncSession, account_id: int, references: list[VariableReference], place: str
 ) -> None:
     """Conditions may only test the account's own variables."""
     numbers = [reference.number for reference in references]
@@ -208,12 +209,12 @@ class BotService:
                 bot.notes = clean_text(changes.notes, "notes", MAX_NOTES_LENGTH, allow_empty=True)
             if changes.entry_condition is not None:
                 merged = {**bot.entry_condition, **changes.entry_condition}
-                entry = validated(EntryCondition, merged, "entry_condition")
+                entry = validated(EntryConditionSettings, merged, "entry_condition")
                 await own_variables(session, account_id, entry.variables, "entry_condition")
                 bot.entry_condition = entry.model_dump(mode="json")
             if changes.exit_condition is not None:
                 merged = {**bot.exit_condition, **changes.exit_condition}
-                exit_ = validated(ExitCondition, merged, "exit_condition")
+                exit_ = validated(ExitConditionSettings, merged, "exit_condition")
                 await own_variables(session, account_id, exit_.variables, "exit_condition")
                 bot.exit_condition = exit_.model_dump(mode="json")
             [details] = await load_details(session, [bot], True)

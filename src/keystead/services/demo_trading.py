@@ -19,14 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.access.tokens import ID_ALPHABET, ID_LENGTH
 from keystead.services import paper
 from keystead.services.bot_settings import (
-    Adjustment,
-    EntryCondition,
-    ExitCondition,
-    Notification,
+    AdjustmentSettings,
+    EntryConditionSettings,
+    ExitConditionSettings,
     validated,
 )
 from keystead.services.performance import trading_days
 from keystead.store.trading import Bot, BrokerConnection, Order, Position, Report, Variable
+from keystead.whispertrades import Notification
 
 HISTORY_DAYS = 365
 OPEN_AT = time(14, 45)  # 09:45 New York, in UTC (standard time)
@@ -35,7 +35,7 @@ CLOSE_AT = time(20, 45)  # 15:45 New York
 
 def entry_condition(**overrides: Any) -> dict[str, Any]:
     """A complete entry condition: every field of the shape, defaults for a put spread."""
-    fields: dict[str, Any] = dict.fromkeys(EntryCondition.model_fields)
+    fields: dict[str, Any] = dict.fromkeys(EntryConditionSettings.model_fields)
     fields.update(
         frequency="Daily",
         allocation_type="Contract Quantity",
@@ -45,7 +45,7 @@ def entry_condition(**overrides: Any) -> dict[str, Any]:
         maximum_entries_per_day=1,
         earliest_time_of_day="09:45:00",
         latest_time_of_day="15:00:00",
-        days_of_week={"days_of_week": "All"},
+        days_of_week="All",
         minutes_between_positions=30,
         minimum_days_to_expiration=0,
         target_days_to_expiration=7,
@@ -64,11 +64,11 @@ def entry_condition(**overrides: Any) -> dict[str, Any]:
         minimum_starting_premium="0.50",
     )
     fields.update(overrides)
-    return validated(EntryCondition, fields, "entry_condition").model_dump(mode="json")
+    return validated(EntryConditionSettings, fields, "entry_condition").model_dump(mode="json")
 
 
 def exit_condition(**overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = dict.fromkeys(ExitCondition.model_fields)
+    fields: dict[str, Any] = dict.fromkeys(ExitConditionSettings.model_fields)
     fields.update(
         exit_speed="Normal",
         profit_target_percent="50",
@@ -80,22 +80,22 @@ def exit_condition(**overrides: Any) -> dict[str, Any]:
         trailing_stop_sensitivity="Normal",
     )
     fields.update(overrides)
-    return validated(ExitCondition, fields, "exit_condition").model_dump(mode="json")
+    return validated(ExitConditionSettings, fields, "exit_condition").model_dump(mode="json")
 
 
 def adjustment(number: str, variables: list[dict[str, Any]]) -> dict[str, Any]:
-    fields: dict[str, Any] = dict.fromkeys(Adjustment.model_fields)
+    fields: dict[str, Any] = dict.fromkeys(AdjustmentSettings.model_fields)
     fields.update(
         number=number,
         status="Enabled",
         type="Close Position",
-        days_of_week={"days_of_week": "Monday, Wednesday, Friday"},
+        days_of_week="Monday, Wednesday, Friday",
         days_to_expiration=1,
-        time_of_day={"start_time": "15:30:00", "end_time": "15:55:00"},
+        time_of_day="15:30 to 15:55",
         minimum_position_profit_percent="25",
         variables=variables,
     )
-    return validated(Adjustment, fields, "adjustments").model_dump(mode="json")
+    return validated(AdjustmentSettings, fields, "adjustments").model_dump(mode="json")
 
 
 def notification(number: str, event: str) -> dict[str, Any]:

@@ -9,26 +9,63 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, get_args
 
-import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.access import tokens
 from keystead.clock import Clock
 from keystead.errors import InvalidInput
-from keystead.services.bot_settings import Adjustment, EntryCondition, ExitCondition, Notification
+from keystead.services.bot_settings import (
+    AdjustmentSettings,
+    EntryConditionSettings,
+    ExitConditionSettings,
+)
+from keystead.services.bots import MAX_NAME_LENGTH, MAX_NOTES_LENGTH
 from keystead.store.db import Database
 from keystead.store.trading import Bot, BrokerConnection, Order, Position, Variable
+from keystead.whispertrades import (
+    BotResponse,
+    BrokerConnectionResponse,
+    Fill,
+    Leg,
+    Notification,
+    Number,
+    OrderResponse,
+    PositionLeg,
+    PositionResponse,
+    Submission,
+    json_ready,
+)
 
-Number = Field(default=None, pattern="^[0-9A-Z]{10}$")
+NEW_NUMBER: Any = Field(
+    default=None,
+    description="Left out: the object gets a new number.",
+)
 
 
 class Record(BaseModel):
+    """An object of the file, in the shape the API answers with. Keys whose value may be
+    null may also be left out, as in a file written by hand."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # The wire models require every key; here a key that may be null may be left out.
+        super().__pydantic_init_subclass__(**kwargs)
+        nullable = [
+            info
+            for info in cls.model_fields.values()
+            if info.is_required() and type(None) in get_args(info.annotation)
+        ]
+        for info in nullable:  # the subclass's own copies: the wire model is unchanged
+            info.default = None
+        if nullable:
+            cls.model_rebuild(force=True)
 
 
 class Reference(BaseModel):
@@ -39,162 +76,43 @@ class Reference(BaseModel):
     number: str
 
 
-class PositionLegRecord(Record):
-    status: Literal["OPEN", "CLOSED"]
-    type: Literal["CALL", "PUT"]
-    action: Literal["SELL_TO_OPEN", "BUY_TO_OPEN", "BUY_TO_CLOSE", "SELL_TO_CLOSE"]
-    instrument: str
-    expiration_date: date
-    days_to_expiration: int
-    days_to_expiration_at_exit: int | None = None
-    strike_price: float
-    quantity: int
-    quantity_open: int
-    entered_at: AwareDatetime
-    exited_at: AwareDatetime | None = None
-    entry_bid: float
-    entry_ask: float
-    entry_price: float
-    exit_bid: float | None = None
-    exit_ask: float | None = None
-    exit_price: float | None = None
-    current_bid: float | None = None
-    current_mid: float | None = None
-    current_ask: float | None = None
-    current_profit: float | None = None
-    current_delta: float | None = None
-    profit_dollars: float | None = None
-    delta_at_entry: float
-    delta_at_exit: float | None = None
-    iv_at_entry: float
-    iv_at_exit: float | None = None
-    held_to_expiration: bool | None = None
-    assigned: bool | None = None
-    exercised: bool | None = None
+# Each record is its wire model with a few keys changed, each for the reason given;
+# the `type: ignore`s are those narrowings (mypy would have the types unchanged).
+class BrokerConnectionRecord(Record, BrokerConnectionResponse):
+    number: Number | None = NEW_NUMBER  # type: ignore[assignment]
 
 
-class LegRecord(Record):
-    number: int
-    type: Literal["CALL", "PUT"]
-    instrument: str
-    expiration_date: AwareDatetime
-    strike_price: float
-    instruction: Literal["SELL_TO_OPEN", "BUY_TO_OPEN", "BUY_TO_CLOSE", "SELL_TO_CLOSE"]
-    quantity: int
-    bid: float
-    mid: float
-    ask: float
-
-
-class SubmissionRecord(Record):
-    quantity: int | None
-    price: float
-    bid: float | None
-    mid: float | None
-    ask: float | None
-    submitted_at: AwareDatetime
-
-
-class FillRecord(Record):
-    leg_number: int
-    quantity: int
-    price: float
-    filled_at: AwareDatetime
-    bid: float
-    mid: float
-    ask: float
-
-
-class PositionRecord(Record):
-    status: Literal["OPEN", "CLOSED"]
-    is_paper: bool
-    tags: str
-    symbol: str
-    type: str
-    entered_at: AwareDatetime
-    exited_at: AwareDatetime | None = None
-    entry_bid: float
-    entry_ask: float
-    entry_price: float
-    exit_bid: float | None = None
-    exit_ask: float | None = None
-    exit_price: float | None = None
-    broker_fee: float | None = None
-    current_bid: float | None = None
-    current_mid: float | None = None
-    current_ask: float | None = None
-    current_profit: float | None = None
-    current_delta: float | None = None
-    entry_value: float
-    exit_value: float | None = None
-    max_risk: float
-    profit_dollars: float | None = None
-    starting_balance: float
-    ending_balance: float | None = None
-    underlying_at_entry: float
-    underlying_at_exit: float | None = None
-    vix_at_entry: float
-    vix_at_exit: float | None = None
-
-
-class OrderRecord(Record):
-    broker_order_number: str
-    status: Literal["WORKING", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]
-    type: Literal["OPENING", "CLOSING"]
-    duration: Literal["GTC", "DAY"]
-    is_paper: bool
-    symbol: str
-    original_quantity: int
-    current_quantity: int
-    filled_quantity: int
-    order_price: float
-    fill_price: float | None = None
-    broker_fee: float | None = None
-    submitted_at: AwareDatetime
-    filled_at: AwareDatetime | None = None
-    canceled_at: AwareDatetime | None = None
-
-
-class BrokerConnectionRecord(Record):
-    number: str | None = Number
-    name: str | None = None
-    account_number: str
-    broker: str
-    status: Literal["Active", "Inactive"]
-    net_liquidation_value: float
-    expires_at: AwareDatetime | None = None
-
-
-class BotRecord(Record):
-    number: str | None = Number
-    name: str = Field(min_length=1, max_length=100)
-    broker_connection: Reference
-    is_paper: bool
-    status: Literal["Enabled", "Disabled", "Disable on Close"]
+class BotRecord(Record, BotResponse):
+    number: Number | None = NEW_NUMBER  # type: ignore[assignment]
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    broker_connection: Reference  # type: ignore[assignment]
     symbol: str = Field(min_length=1, max_length=16)
     type: str = Field(min_length=1, max_length=50)
-    notes: str | None = None
-    tags: str = ""
-    last_active_at: AwareDatetime | None = None
-    disabled_at: AwareDatetime | None = None
-    entry_condition: EntryCondition
-    exit_condition: ExitCondition
-    adjustments: list[Adjustment] = []
-    notifications: list[Notification] = []
+    notes: str | None = Field(default=None, max_length=MAX_NOTES_LENGTH)
+    tags: str = Field(default="", max_length=200, description="keystead's own: reports filter by")
+    # Settings are required here, with variables named by number.
+    entry_condition: EntryConditionSettings
+    exit_condition: ExitConditionSettings
+    adjustments: list[AdjustmentSettings] = []  # type: ignore[assignment]
+    notifications: list[Notification] = []  # type: ignore[assignment]
     # Shown by the API, derived or owned elsewhere: accepted so its output imports as is.
-    can_enable: bool | None = None
-    can_disable: bool | None = None
+    can_enable: bool | None = None  # type: ignore[assignment]
+    can_disable: bool | None = None  # type: ignore[assignment]
     variables: list[Any] = []
 
 
-class PositionRecordWithRefs(PositionRecord):
-    number: str | None = Number
-    bot: Reference
-    broker_connection: Reference | None = None  # the bot's; accepted and ignored
-    legs: list[PositionLegRecord] = Field(min_length=1)
+class PositionLegRecord(Record, PositionLeg):
+    pass
+
+
+class PositionRecord(Record, PositionResponse):
+    number: Number | None = NEW_NUMBER  # type: ignore[assignment]
+    bot: Reference  # type: ignore[assignment]
+    broker_connection: Reference | None = None  # type: ignore[assignment]  # the bot's; ignored
+    legs: list[PositionLegRecord] = Field(min_length=1)  # type: ignore[assignment]
 
     @model_validator(mode="after")
-    def _closed_positions_are_complete(self) -> PositionRecordWithRefs:
+    def _closed_positions_are_complete(self) -> PositionRecord:
         if self.status == "CLOSED" and (self.exited_at is None or self.profit_dollars is None):
             raise ValueError("a CLOSED position needs exited_at and profit_dollars")
         if self.status == "OPEN" and self.exited_at is not None:
@@ -204,19 +122,25 @@ class PositionRecordWithRefs(PositionRecord):
         return self
 
 
-class OrderRecordWithRefs(OrderRecord):
-    number: str | None = Number
-    bot: Reference
-    legs: list[LegRecord] = Field(min_length=1)
-    submissions: list[SubmissionRecord] = []
-    fills: list[FillRecord] = []
+class SubmissionRecord(Record, Submission):
+    pass
 
 
-class ImportFile(Record):
+class OrderRecord(Record, OrderResponse):
+    number: Number | None = NEW_NUMBER  # type: ignore[assignment]
+    bot: Reference  # type: ignore[assignment]
+    legs: list[Leg] = Field(min_length=1)
+    submissions: list[SubmissionRecord] = []  # type: ignore[assignment]
+    fills: list[Fill] = []  # type: ignore[assignment]
+
+
+class ImportFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
     broker_connections: list[BrokerConnectionRecord] = []
     bots: list[BotRecord] = []
-    positions: list[PositionRecordWithRefs] = []
-    orders: list[OrderRecordWithRefs] = []
+    positions: list[PositionRecord] = []
+    orders: list[OrderRecord] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +167,6 @@ def parse(raw: bytes) -> ImportFile:
         raise InvalidInput(_place(tuple(first["loc"])), first["msg"]) from error
 
 
-def _jsonable(model: BaseModel) -> Any:
-    return orjson.loads(orjson.dumps(model.model_dump(mode="json")))
-
-
 class Importer:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -260,16 +180,7 @@ class Importer:
             await self._refuse_taken_numbers(session, data)
             brokers = await self._known(session, BrokerConnection, account_id)
             for record in data.broker_connections:
-                broker = BrokerConnection(
-                    number=record.number or tokens.new_id(),
-                    account_id=account_id,
-                    name=record.name,
-                    account_number=record.account_number,
-                    broker=record.broker,
-                    status=record.status,
-                    net_liquidation_value=record.net_liquidation_value,
-                    expires_at=record.expires_at,
-                )
+                broker = broker_row(account_id, record)
                 session.add(broker)
                 brokers[broker.number] = broker
                 progress(1)
@@ -277,18 +188,17 @@ class Importer:
             variables = await self._known(session, Variable, account_id)
             bots = await self._known(session, Bot, account_id)
             for index, bot_record in enumerate(data.bots):
-                bot = self._bot(account_id, bot_record, brokers, variables, f"bots[{index}]")
+                place = f"bots[{index}]"
+                bot = bot_row(account_id, bot_record, brokers, variables, place, self._clock.now())
                 session.add(bot)
                 bots[bot.number] = bot
                 progress(1)
             await session.flush()
             for index, position_record in enumerate(data.positions):
-                session.add(
-                    self._position(account_id, position_record, bots, f"positions[{index}]")
-                )
+                session.add(position_row(account_id, position_record, bots, f"positions[{index}]"))
                 progress(1)
             for index, order_record in enumerate(data.orders):
-                session.add(self._order(account_id, order_record, bots, f"orders[{index}]"))
+                session.add(order_row(account_id, order_record, bots, f"orders[{index}]"))
                 progress(1)
         return ImportSummary(
             len(data.broker_connections), len(data.bots), len(data.positions), len(data.orders)
@@ -322,88 +232,108 @@ class Importer:
                 if record.number in taken:
                     raise InvalidInput(f"{name}[{index}].number", f"{record.number} already exists")
 
-    def _bot(
-        self,
-        account_id: int,
-        record: BotRecord,
-        brokers: dict[str, BrokerConnection],
-        variables: dict[str, Variable],
-        place: str,
-    ) -> Bot:
-        broker = brokers.get(record.broker_connection.number)
-        if broker is None:
-            raise InvalidInput(
-                f"{place}.broker_connection",
-                f"{record.broker_connection.number} is not a broker "
-                "connection of this account or of the file",
-            )
-        for part, condition in (
-            ("entry_condition", record.entry_condition),
-            ("exit_condition", record.exit_condition),
-        ):
-            for position, reference in enumerate(condition.variables):
-                if reference.number not in variables:
-                    raise InvalidInput(
-                        f"{place}.{part}.variables[{position}]",
-                        f"variable {reference.number} is not a variable of this account",
-                    )
-        return Bot(
-            number=record.number or tokens.new_id(),
-            account_id=account_id,
-            broker_connection_id=broker.id,
-            name=record.name,
-            is_paper=record.is_paper,
-            status=record.status,
-            symbol=record.symbol.upper(),
-            type=record.type,
-            notes=record.notes,
-            tags=record.tags,
-            last_active_at=record.last_active_at,
-            disabled_at=record.disabled_at,
-            entry_condition=_jsonable(record.entry_condition),
-            exit_condition=_jsonable(record.exit_condition),
-            adjustments=[_jsonable(item) for item in record.adjustments],
-            notifications=[_jsonable(item) for item in record.notifications],
-            created_at=self._clock.now(),
-        )
 
-    def _owner(self, bots: dict[str, Bot], reference: Reference, place: str) -> Bot:
-        bot = bots.get(reference.number)
-        if bot is None:
-            raise InvalidInput(
-                f"{place}.bot", f"{reference.number} is not a bot of this account or of the file"
-            )
-        return bot
+# Rows from records: every column named as the record's field is copied; the others
+# (references, derived values, JSON columns) are named here.
 
-    def _position(
-        self, account_id: int, record: PositionRecordWithRefs, bots: dict[str, Bot], place: str
-    ) -> Position:
-        bot = self._owner(bots, record.bot, place)
-        # Live quotes and the paper flag come from the bot and the market, not the file.
-        derived = {"current_bid", "current_mid", "current_ask", "current_profit", "current_delta"}
-        fields = record.model_dump(
-            exclude={"number", "bot", "broker_connection", "legs", "is_paper", *derived}
-        )
-        return Position(
-            number=record.number or tokens.new_id(),
-            account_id=account_id,
-            bot_id=bot.id,
-            legs=[_jsonable(leg) for leg in record.legs],
-            **fields,
-        )
 
-    def _order(
-        self, account_id: int, record: OrderRecordWithRefs, bots: dict[str, Bot], place: str
-    ) -> Order:
-        bot = self._owner(bots, record.bot, place)
-        fields = record.model_dump(exclude={"number", "bot", "legs", "submissions", "fills"})
-        return Order(
-            number=record.number or tokens.new_id(),
-            account_id=account_id,
-            bot_id=bot.id,
-            position_id=None,
-            legs=[_jsonable(leg) for leg in record.legs],
-            submissions=[_jsonable(item) for item in record.submissions],
-            fills=[_jsonable(item) for item in record.fills],
-            **fields,
+def broker_row(account_id: int, record: BrokerConnectionRecord) -> BrokerConnection:
+    return BrokerConnection(
+        number=record.number or tokens.new_id(),
+        account_id=account_id,
+        **record.model_dump(exclude={"number"}),
+    )
+
+
+def _variables_are_known(record: BotRecord, variables: dict[str, Variable], place: str) -> None:
+    conditions: list[
+        tuple[str, EntryConditionSettings | ExitConditionSettings | AdjustmentSettings]
+    ] = [
+        ("entry_condition", record.entry_condition),
+        ("exit_condition", record.exit_condition),
+        *((f"adjustments[{index}]", item) for index, item in enumerate(record.adjustments)),
+    ]
+    for part, condition in conditions:
+        for position, reference in enumerate(condition.variables):
+            if reference.number not in variables:
+                raise InvalidInput(
+                    f"{place}.{part}.variables[{position}]",
+                    f"variable {reference.number} is not a variable of this account",
+                )
+
+
+def bot_row(
+    account_id: int,
+    record: BotRecord,
+    brokers: dict[str, BrokerConnection],
+    variables: dict[str, Variable],
+    place: str,
+    now: datetime,
+) -> Bot:
+    broker = brokers.get(record.broker_connection.number)
+    if broker is None:
+        raise InvalidInput(
+            f"{place}.broker_connection",
+            f"{record.broker_connection.number} is not a broker "
+            "connection of this account or of the file",
         )
+    _variables_are_known(record, variables, place)
+    settings = {"entry_condition", "exit_condition", "adjustments", "notifications"}
+    shown_only = {"can_enable", "can_disable", "variables"}
+    fields = record.model_dump(
+        exclude={"number", "broker_connection", "symbol", *settings, *shown_only}
+    )
+    return Bot(
+        number=record.number or tokens.new_id(),
+        account_id=account_id,
+        broker_connection_id=broker.id,
+        symbol=record.symbol.upper(),
+        entry_condition=json_ready(record.entry_condition),
+        exit_condition=json_ready(record.exit_condition),
+        adjustments=[json_ready(item) for item in record.adjustments],
+        notifications=[json_ready(item) for item in record.notifications],
+        created_at=now,
+        **fields,
+    )
+
+
+def _owner(bots: dict[str, Bot], reference: Reference, place: str) -> Bot:
+    bot = bots.get(reference.number)
+    if bot is None:
+        raise InvalidInput(
+            f"{place}.bot", f"{reference.number} is not a bot of this account or of the file"
+        )
+    return bot
+
+
+def position_row(
+    account_id: int, record: PositionRecord, bots: dict[str, Bot], place: str
+) -> Position:
+    bot = _owner(bots, record.bot, place)
+    # Live quotes and the paper flag come from the bot and the market, not the file.
+    derived = {"current_bid", "current_mid", "current_ask", "current_profit", "current_delta"}
+    fields = record.model_dump(
+        exclude={"number", "bot", "broker_connection", "legs", "is_paper", *derived}
+    )
+    return Position(
+        number=record.number or tokens.new_id(),
+        account_id=account_id,
+        bot_id=bot.id,
+        legs=[json_ready(leg) for leg in record.legs],
+        **fields,
+    )
+
+
+def order_row(account_id: int, record: OrderRecord, bots: dict[str, Bot], place: str) -> Order:
+    bot = _owner(bots, record.bot, place)
+    fields = record.model_dump(exclude={"number", "bot", "legs", "submissions", "fills"})
+    return Order(
+        number=record.number or tokens.new_id(),
+        account_id=account_id,
+        bot_id=bot.id,
+        position_id=None,
+        legs=[json_ready(leg) for leg in record.legs],
+        submissions=[json_ready(item) for item in record.submissions],
+        fills=[json_ready(item) for item in record.fills],
+        **fields,
+    )

@@ -13,18 +13,27 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 
 from keystead.access import tokens
-from keystead.clock import isoformat
 from keystead.services import market
 from keystead.services.execution import Opened
 from keystead.store.trading import Bot, Order, Position
+from keystead.whispertrades import (
+    Fill,
+    Instruction,
+    Leg,
+    OptionType,
+    PositionLeg,
+    Submission,
+    json_ready,
+)
 
 FEE_PER_CONTRACT_LEG = 0.65
 WIN_PROBABILITY = 0.78
 CALL_TYPES = frozenset({"Call Credit Spread"})
+EXPIRES_AT = time(20, 0, tzinfo=UTC)  # the moment of day an order leg's expiration names
 
 
 def _round_to(value: float, step: float) -> float:
@@ -87,90 +96,106 @@ def _leg(
 ) -> dict[str, Any]:
     strike = spread.short_strike if short else spread.long_strike
     price = round(spread.credit * credit_share, 2)
-    dte = (spread.expiration - at.date()).days
+    entry_bid, entry_ask = _quote(price)
     sign = -1 if spread.kind == "PUT" else 1
-    return {
-        "status": "OPEN",
-        "type": spread.kind,
-        "action": "SELL_TO_OPEN" if short else "BUY_TO_OPEN",
-        "instrument": _instrument(symbol, spread.expiration, spread.kind, strike),
-        "expiration_date": spread.expiration.isoformat(),
-        "days_to_expiration": dte,
-        "days_to_expiration_at_exit": None,
-        "strike_price": strike,
-        "quantity": spread.quantity,
-        "quantity_open": spread.quantity,
-        "entered_at": isoformat(at),
-        "exited_at": None,
-        "entry_bid": round(max(0.0, price - 0.05), 2),
-        "entry_ask": round(price + 0.05, 2),
-        "entry_price": price,
-        "exit_bid": None,
-        "exit_ask": None,
-        "exit_price": None,
-        "current_bid": None,
-        "current_mid": None,
-        "current_ask": None,
-        "current_profit": None,
-        "current_delta": None,
-        "profit_dollars": None,
-        "delta_at_entry": round(sign * (0.16 if short else 0.09), 3),
-        "delta_at_exit": None,
-        "iv_at_entry": round(market.vix(at.date()) / 100 * (1.1 if short else 1.2), 4),
-        "iv_at_exit": None,
-        "held_to_expiration": None,
-        "assigned": None,
-        "exercised": None,
-    }
+    leg = PositionLeg(
+        status="OPEN",
+        type=_option_type(spread.kind),
+        action="SELL_TO_OPEN" if short else "BUY_TO_OPEN",
+        instrument=_instrument(symbol, spread.expiration, spread.kind, strike),
+        expiration_date=spread.expiration,
+        days_to_expiration=(spread.expiration - at.date()).days,
+        days_to_expiration_at_exit=None,
+        strike_price=strike,
+        quantity=spread.quantity,
+        quantity_open=spread.quantity,
+        entered_at=at,
+        exited_at=None,
+        entry_bid=entry_bid,
+        entry_ask=entry_ask,
+        entry_price=price,
+        exit_bid=None,
+        exit_ask=None,
+        exit_price=None,
+        current_bid=None,
+        current_mid=None,
+        current_ask=None,
+        current_profit=None,
+        current_delta=None,
+        profit_dollars=None,
+        delta_at_entry=round(sign * (0.16 if short else 0.09), 3),
+        delta_at_exit=None,
+        iv_at_entry=round(market.vix(at.date()) / 100 * (1.1 if short else 1.2), 4),
+        iv_at_exit=None,
+        held_to_expiration=None,
+        assigned=None,
+        exercised=None,
+    )
+    return json_ready(leg)
+
+
+def _option_type(kind: str) -> OptionType:
+    return "CALL" if kind == "CALL" else "PUT"
+
+
+def _instruction(leg: dict[str, Any], closing: bool) -> Instruction:
+    opened_short = leg["action"] == "SELL_TO_OPEN"
+    if closing:
+        return "BUY_TO_CLOSE" if opened_short else "SELL_TO_CLOSE"
+    return "SELL_TO_OPEN" if opened_short else "BUY_TO_OPEN"
+
+
+def _quote(price: float) -> tuple[float, float]:
+    """Bid and ask five cents either side of a price (never a negative bid)."""
+    return round(max(0.0, price - 0.05), 2), round(price + 0.05, 2)
 
 
 def _order(
     *,
     number: str,
     bot: Bot,
-    kind: str,
+    kind: Literal["OPENING", "CLOSING"],
     spread: Spread,
     legs: list[dict[str, Any]],
     price: float,
     at: datetime,
 ) -> Order:
-    order_legs = []
-    fills = []
+    closing = kind == "CLOSING"
     filled_at = at + timedelta(seconds=7)
+    order_legs, fills = [], []
     for index, leg in enumerate(legs, start=1):
-        closing = kind == "CLOSING"
         leg_price = leg["exit_price"] if closing else leg["entry_price"]
-        bid, ask = round(max(0.0, leg_price - 0.05), 2), round(leg_price + 0.05, 2)
-        instruction = leg["action"]
-        if closing:
-            instruction = "BUY_TO_CLOSE" if leg["action"] == "SELL_TO_OPEN" else "SELL_TO_CLOSE"
+        bid, ask = _quote(leg_price)
+        expires = datetime.combine(date.fromisoformat(leg["expiration_date"]), EXPIRES_AT)
         order_legs.append(
-            {
-                "number": index,
-                "type": leg["type"],
-                "instrument": leg["instrument"],
-                "expiration_date": isoformat(
-                    datetime.fromisoformat(leg["expiration_date"] + "T20:00:00+00:00")
-                ),
-                "strike_price": leg["strike_price"],
-                "instruction": instruction,
-                "quantity": spread.quantity,
-                "bid": bid,
-                "mid": leg_price,
-                "ask": ask,
-            }
+            Leg(
+                number=index,
+                type=leg["type"],
+                instrument=leg["instrument"],
+                expiration_date=expires,
+                strike_price=leg["strike_price"],
+                instruction=_instruction(leg, closing),
+                quantity=spread.quantity,
+                bid=bid,
+                mid=leg_price,
+                ask=ask,
+            )
         )
         fills.append(
-            {
-                "leg_number": index,
-                "quantity": spread.quantity,
-                "price": leg_price,
-                "filled_at": isoformat(filled_at),
-                "bid": bid,
-                "mid": leg_price,
-                "ask": ask,
-            }
+            Fill(
+                leg_number=index,
+                quantity=spread.quantity,
+                price=leg_price,
+                filled_at=filled_at,
+                bid=bid,
+                mid=leg_price,
+                ask=ask,
+            )
         )
+    bid, ask = _quote(price)
+    submission = Submission(
+        quantity=spread.quantity, price=price, bid=bid, mid=price, ask=ask, submitted_at=at
+    )
     return Order(
         number=number,
         account_id=bot.account_id,
@@ -190,18 +215,9 @@ def _order(
         submitted_at=at,
         filled_at=filled_at,
         canceled_at=None,
-        legs=order_legs,
-        submissions=[
-            {
-                "quantity": spread.quantity,
-                "price": price,
-                "bid": round(max(0.0, price - 0.05), 2),
-                "mid": price,
-                "ask": round(price + 0.05, 2),
-                "submitted_at": isoformat(at),
-            }
-        ],
-        fills=fills,
+        legs=[json_ready(item) for item in order_legs],
+        submissions=[json_ready(submission)],
+        fills=[json_ready(item) for item in fills],
     )
 
 
@@ -209,6 +225,7 @@ def open_spread(bot: Bot, balance: float, at: datetime, new_number: Callable[[],
     """A filled opening order and the open position it creates."""
     number = new_number()
     spread = design_spread(bot, at.date(), _rng(number))
+    entry_bid, entry_ask = _quote(spread.credit)
     legs = [
         _leg(spread, bot.symbol, True, at, 1.6),
         _leg(spread, bot.symbol, False, at, 0.6),
@@ -224,8 +241,8 @@ def open_spread(bot: Bot, balance: float, at: datetime, new_number: Callable[[],
         type=bot.type,
         entered_at=at,
         exited_at=None,
-        entry_bid=round(spread.credit - 0.05, 2),
-        entry_ask=round(spread.credit + 0.05, 2),
+        entry_bid=entry_bid,
+        entry_ask=entry_ask,
         entry_price=spread.credit,
         exit_bid=None,
         exit_ask=None,
@@ -287,15 +304,16 @@ def close_spread(
     for leg, share in zip(position.legs, (1.6, 0.6), strict=True):
         leg_exit = round(price * share, 2)
         sign = -1 if leg["action"] == "SELL_TO_OPEN" else 1
-        closed_legs.append(
+        exit_bid, exit_ask = _quote(leg_exit)
+        closed = PositionLeg.model_validate(
             {
                 **leg,
                 "status": "CLOSED",
                 "quantity_open": 0,
-                "exited_at": isoformat(at),
+                "exited_at": at,
                 "days_to_expiration_at_exit": (spread.expiration - at.date()).days,
-                "exit_bid": round(max(0.0, leg_exit - 0.05), 2),
-                "exit_ask": round(leg_exit + 0.05, 2),
+                "exit_bid": exit_bid,
+                "exit_ask": exit_ask,
                 "exit_price": leg_exit,
                 "profit_dollars": round(sign * (leg_exit - leg["entry_price"]) * quantity * 100, 2),
                 "delta_at_exit": round(
@@ -307,10 +325,10 @@ def close_spread(
                 "exercised": False,
             }
         )
+        closed_legs.append(json_ready(closed))
     position.status = "CLOSED"
     position.exited_at = at
-    position.exit_bid = round(max(0.0, price - 0.05), 2)
-    position.exit_ask = round(price + 0.05, 2)
+    position.exit_bid, position.exit_ask = _quote(price)
     position.exit_price = price
     position.exit_value = exit_value
     position.broker_fee = fees

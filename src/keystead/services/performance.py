@@ -1,9 +1,10 @@
 """Performance figures for bot reports, in the shapes of the Whispertrades v1 API.
 
 Pure arithmetic over closed trades and the underlying's daily closing prices: no I/O, no
-clock, no randomness. The dicts returned carry exactly the keys of the ResultByDay,
-ResultByTimeframe, ResultByYear, Results and BotReportDetail tables in WHISPERTRADES_V1.md;
-dates are ``datetime.date`` objects for the caller to serialise.
+clock, no randomness. Each figure is built through its model in ``keystead.whispertrades``
+(ResultByDay, ResultByTimeframe, ResultByYear, Results, BotReportDetail), which checks
+every key and type, and returned as that model's dict; dates are ``datetime.date``
+objects for the caller to serialise.
 
 Conventions shared by every figure:
 
@@ -31,24 +32,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain, groupby, pairwise
-from typing import Any
+from typing import Any, get_args
+
+from keystead.whispertrades import (
+    BotReportDetail,
+    Month,
+    ResultByDay,
+    ResultByTimeframe,
+    ResultByYear,
+    Results,
+)
 
 TRADING_DAYS_PER_YEAR = 252
 DAYS_PER_YEAR = 365.25
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTH_NAMES: tuple[Month, ...] = get_args(Month)
 
 _LARGEST = sys.float_info.max
 _ONE_DAY = timedelta(days=1)
@@ -101,7 +98,8 @@ def daily_history(
 
     Raises ValueError naming the first trading day missing from ``underlying``.
     """
-    return _day_records(_timeline(trades, start, end, starting_nlv, underlying))
+    days = _day_records(_timeline(trades, start, end, starting_nlv, underlying))
+    return [day.model_dump() for day in days]
 
 
 def results(
@@ -162,14 +160,14 @@ def results(
     Raises ValueError naming the first trading day missing from ``underlying``.
     """
     timeline = _timeline(trades, start, end, starting_nlv, underlying)
-    summary = _summary(timeline)
+    parts: dict[str, Any] = {}
     if include_bots:
-        summary["bots"] = _bots(timeline.counted)
+        parts["bots"] = _bots(timeline.counted)
     if include_years:
-        summary["years"] = _years(timeline)
+        parts["years"] = _years(timeline)
     if include_days:
-        summary["days"] = _day_records(timeline)
-    return summary
+        parts["days"] = _day_records(timeline)
+    return Results(**_summary(timeline), **parts).model_dump(exclude_unset=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,83 +525,81 @@ def _summary(timeline: _Timeline) -> dict[str, Any]:
     }
 
 
-def _timeframe(timeline: _Timeline) -> dict[str, Any]:
-    """A ResultByTimeframe dict for a period holding at least one trading day."""
+def _timeframe(timeline: _Timeline) -> ResultByTimeframe:
+    """A period holding at least one trading day."""
     trades = timeline.counted
     equity, underlying = timeline.equity, timeline.underlying
     max_drawdown_dollars, max_drawdown_percent = _max_drawdown(equity)
-    return {
+    return ResultByTimeframe(
         **_trade_counts(trades),
-        "date": timeline.days[0],
-        "starting_net_liquidation_value": equity.base,
-        "ending_net_liquidation_value": equity.end,
-        "broker_fees": _broker_fees(trades),
-        "total_return_dollars": equity.end - equity.base,
-        "total_return_percent": _percent_change(equity.end, equity.base),
-        "max_drawdown_dollars": max_drawdown_dollars,
-        "max_drawdown_percent": max_drawdown_percent,
-        "underlying_max_drawdown_percent": _max_drawdown(underlying)[1],
-        "underlying_total_return_percent": _percent_change(underlying.end, underlying.base),
-    }
+        date=timeline.days[0],
+        starting_net_liquidation_value=equity.base,
+        ending_net_liquidation_value=equity.end,
+        broker_fees=_broker_fees(trades),
+        total_return_dollars=equity.end - equity.base,
+        total_return_percent=_percent_change(equity.end, equity.base),
+        max_drawdown_dollars=max_drawdown_dollars,
+        max_drawdown_percent=max_drawdown_percent,
+        underlying_max_drawdown_percent=_max_drawdown(underlying)[1],
+        underlying_total_return_percent=_percent_change(underlying.end, underlying.base),
+    )
 
 
-def _years(timeline: _Timeline) -> dict[int, dict[str, Any]]:
-    years: dict[int, dict[str, Any]] = {}
+def _years(timeline: _Timeline) -> dict[int, ResultByYear]:
+    years: dict[int, ResultByYear] = {}
     for year, period in timeline.split(lambda day: day.year):
         months = {
             MONTH_NAMES[month - 1]: _timeframe(part)
             for month, part in period.split(lambda day: day.month)
         }
-        years[year] = {**_timeframe(period), "months": months}
+        years[year] = ResultByYear(**dict(_timeframe(period)), months=months)
     return years
 
 
-def _bots(trades: Sequence[Trade]) -> list[dict[str, Any]]:
+def _bots(trades: Sequence[Trade]) -> list[BotReportDetail]:
     by_number: dict[str, list[Trade]] = {}
     for trade in trades:
         by_number.setdefault(trade.bot_number, []).append(trade)
     details = [_bot_detail(number, group) for number, group in by_number.items()]
-    return sorted(details, key=lambda detail: (detail["name"], detail["number"]))
+    return sorted(details, key=lambda detail: (detail.name, detail.number))
 
 
-def _bot_detail(number: str, trades: Sequence[Trade]) -> dict[str, Any]:
-    """A BotReportDetail dict; the name is the one on the bot's latest closed trade."""
+def _bot_detail(number: str, trades: Sequence[Trade]) -> BotReportDetail:
+    """One bot's figures; the name is the one on the bot's latest closed trade."""
     latest = sorted(trades, key=lambda trade: trade.closed_on)[-1]
-    return {
+    return BotReportDetail(
         **_trade_counts(trades),
-        "name": latest.bot_name,
-        "number": number,
-        "average_entry_price": statistics.fmean(trade.entry_price for trade in trades),
-        "average_exit_price": statistics.fmean(trade.exit_price for trade in trades),
-        "average_profit_price": statistics.fmean(
+        name=latest.bot_name,
+        number=number,
+        average_entry_price=statistics.fmean(trade.entry_price for trade in trades),
+        average_exit_price=statistics.fmean(trade.exit_price for trade in trades),
+        average_profit_price=statistics.fmean(
             trade.entry_price - trade.exit_price for trade in trades
         ),
         **_profit_averages(trades, 0.0),
         **_premiums(trades),
-        "total_profit": math.fsum(trade.profit for trade in trades),
-    }
+        total_profit=math.fsum(trade.profit for trade in trades),
+    )
 
 
-def _day_records(timeline: _Timeline) -> list[dict[str, Any]]:
+def _day_records(timeline: _Timeline) -> list[ResultByDay]:
     equity, underlying = timeline.equity, timeline.underlying
-    records: list[dict[str, Any]] = []
-    for index, (equity_drawdown, underlying_drawdown) in enumerate(
-        zip(_drawdowns(equity), _drawdowns(underlying), strict=True)
-    ):
-        records.append(
-            {
-                "date": timeline.days[index],
-                "current_drawdown_dollars": equity_drawdown.dollars,
-                "current_drawdown_percent": equity_drawdown.percent,
-                "day_return_percent": equity.day_returns[index],
-                "profit": timeline.profits[index],
-                "total_return_percent": _percent_change(equity.values[index], equity.base),
-                "underlying_current_drawdown_days": underlying_drawdown.days,
-                "underlying_current_drawdown_percent": underlying_drawdown.percent,
-                "underlying_day_return_percent": underlying.day_returns[index],
-                "underlying_total_return_percent": _percent_change(
-                    underlying.values[index], underlying.base
-                ),
-            }
+    return [
+        ResultByDay(
+            date=timeline.days[index],
+            current_drawdown_dollars=equity_drawdown.dollars,
+            current_drawdown_percent=equity_drawdown.percent,
+            day_return_percent=equity.day_returns[index],
+            profit=timeline.profits[index],
+            total_return_percent=_percent_change(equity.values[index], equity.base),
+            underlying_current_drawdown_days=underlying_drawdown.days,
+            underlying_current_drawdown_percent=underlying_drawdown.percent,
+            underlying_day_return_percent=underlying.day_returns[index],
+            underlying_total_return_percent=_percent_change(
+                underlying.values[index], underlying.base
+            ),
         )
-    return records
+        for index, (equity_drawdown, underlying_drawdown) in enumerate(
+            zip(_drawdowns(equity), _drawdowns(underlying), strict=True)
+        )
+    ]

@@ -301,7 +301,7 @@ class ReportService:
             starting_nlv=starting_nlv,
             underlying=market.closes(report.symbol, days),
             include_days=full,
-            include_years=full,
+            include_years=True,  # small, and what clients read monthly and yearly results from
             include_bots=True,
         )
         return ReportDetails(report, bots, brokers, results)

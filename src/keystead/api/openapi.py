@@ -1,0 +1,130 @@
+"""`/openapi.json`: FastAPI's document, completed with what the routes cannot say.
+
+The access path is one ASGI middleware, not FastAPI dependencies, so FastAPI does not
+know that `/v1` takes a bearer token, which permission each operation needs, or the
+headers the guard adds. They are written in here from the permission table compiled at
+start-up (the same table the guard reads), once, when the document is first asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from keystead.access.authorize import PermissionTable
+from keystead.access.permissions import CATALOGUE, Permission
+from keystead.api.responses import FAILURE_SCHEMAS
+
+BEARER_SCHEME = "bearerAuth"
+PERMISSION_KEY = "x-keystead-permission"
+LABELS = {info.id: info.label for info in CATALOGUE}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-RateLimit-Limit": {
+        "description": "Requests the account may make in a rolling minute, all of its "
+        "credentials together (30 by default).",
+        "schema": {"type": "integer", "minimum": 1, "examples": [30]},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests the account has left in the current window.",
+        "schema": {"type": "integer", "minimum": 0, "examples": [29]},
+    },
+    "Retry-After": {
+        "description": "Whole seconds until a request would be admitted.",
+        "schema": {"type": "integer", "minimum": 1, "examples": [12]},
+    },
+    "Keystead-Token-Expiration": {
+        "description": "When the credential stops working (ISO 8601 UTC): its expiry, or "
+        "the end of a rolled secret's grace period. Absent for credentials that never "
+        "expire (account API keys).",
+        "schema": {"type": "string", "format": "date-time", "examples": ["2027-12-04T10:00:00Z"]},
+    },
+    "Keystead-Token-Warning": {
+        "description": "Sent in the last 7 days before the credential stops working: "
+        "when, and what to do.",
+        "schema": {
+            "type": "string",
+            "examples": [
+                "This token expires at 2027-12-04T10:00:00Z (in 6 days); "
+                "extend it or create a new one"
+            ],
+        },
+    },
+}
+_RATE = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
+_EXPIRY = ("Keystead-Token-Expiration", "Keystead-Token-Warning")
+
+
+def _headers_for(status: str) -> dict[str, dict[str, Any]]:
+    """The headers a guarded answer with this status carries, by reference.
+
+    Refusals before the account is known (401, and the edge's 400, 413, 431) carry none;
+    every answer counted against the account carries its rate-limit figures; every answer
+    to a known credential its expiry signals."""
+    if status in {"401", "400", "413", "431", "500"}:
+        return {}
+    if status == "503":
+        names: tuple[str, ...] = ("Retry-After",)
+    elif status == "429":
+        names = (*_RATE, "Retry-After", *_EXPIRY)
+    else:
+        names = (*_RATE, *_EXPIRY)
+    # Sure to be there: the figures on an admitted answer, and when to retry on a 429.
+    always = {*_RATE, "Retry-After"} if status.startswith("2") or status == "429" else set()
+    return {name: _header(name, required=name in always) for name in names}
+
+
+def _header(name: str, *, required: bool) -> dict[str, Any]:
+    # A reference may not carry `required` beside it, so required headers are written out.
+    if required:
+        return {**HEADERS[name], "required": True}
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _describe(operation: dict[str, Any], permission: Permission) -> None:
+    needs = f"Needs the `{permission.value}` permission ({LABELS[permission]})."
+    described = operation.get("description", "").strip()
+    operation["description"] = f"{described}\n\n{needs}" if described else needs
+    operation[PERMISSION_KEY] = permission.value
+    operation["security"] = [{BEARER_SCHEME: []}]
+    for status, response in operation.get("responses", {}).items():
+        headers = _headers_for(status)
+        if headers:
+            response["headers"] = headers
+
+
+def complete(document: dict[str, Any], permissions: PermissionTable) -> dict[str, Any]:
+    """Add the failure envelopes, the bearer scheme, and each `/v1` operation's
+    permission, security and headers to FastAPI's document."""
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {}).update(FAILURE_SCHEMAS)
+    components.setdefault("headers", {}).update(HEADERS)
+    components.setdefault("securitySchemes", {})[BEARER_SCHEME] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A keystead API token (`kst_…`) or the account API key.",
+    }
+    paths = document.get("paths", {})
+    for route, permission in permissions:
+        operations = paths.get(route.path)
+        if operations is None:  # not in the schema (a collection's trailing-slash twin)
+            continue
+        for method in route.methods or ():
+            operation = operations.get(method.lower())
+            if operation is not None:
+                _describe(operation, permission)
+    return document
+
+
+def install(app: FastAPI, permissions: Callable[[], PermissionTable]) -> None:
+    """Serve the completed document from `app.openapi()`, built on first use."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete(build(), permissions())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
