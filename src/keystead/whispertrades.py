@@ -184,20 +184,22 @@ class WireModel(BaseModel):
 
 
 class BaseBrokerConnection(WireModel):
-    name: str | None
+    name: str | None = Field(examples=["Main brokerage"])
     number: Number
-    account_number: str = Field(description="The account's number at the broker.")
+    account_number: str = Field(
+        description="The account's number at the broker.", examples=["5WT12345"]
+    )
 
 
 class BrokerConnectionResponse(BaseBrokerConnection):
-    broker: str
+    broker: str = Field(examples=["Tradier"])
     status: Literal["Active", "Inactive"]
     net_liquidation_value: float
     expires_at: Moment | None
 
 
 class BasicBot(WireModel):
-    name: str
+    name: str = Field(examples=["SPX 0DTE Put Spread"])
     number: Number
 
 
@@ -345,8 +347,8 @@ class ExitCondition(WireModel):
 
 class Adjustment(WireModel):
     number: Number
-    status: str
-    type: str
+    status: str = Field(examples=["Enabled"])
+    type: str = Field(examples=["Close Position"])
     days_of_week: DaysOfWeek
     days_to_expiration: int
     time_of_day: TimeOfDay
@@ -391,8 +393,8 @@ class BotResponse(BasicBot):
     status: BotStatus
     can_enable: bool
     can_disable: bool
-    symbol: str
-    type: str
+    symbol: str = Field(examples=["SPX"])
+    type: str = Field(examples=["Put Credit Spread"])
     notes: str | None
     last_active_at: Moment | None
     disabled_at: Moment | None
@@ -407,7 +409,7 @@ class PositionLeg(WireModel):
     status: PositionStatus
     type: OptionType
     action: Instruction
-    instrument: str
+    instrument: str = Field(examples=["SPX260313P05600000"])
     expiration_date: dt.date
     days_to_expiration: int
     days_to_expiration_at_exit: int | None
@@ -585,7 +587,7 @@ class ReportResponse(WireModel):
 class Leg(WireModel):
     number: int
     type: OptionType
-    instrument: str
+    instrument: str = Field(examples=["SPX260313P05600000"])
     expiration_date: Moment
     strike_price: float
     instruction: Instruction

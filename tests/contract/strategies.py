@@ -24,9 +24,7 @@ FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 LARGEST_INT = 2**31 - 1  # an INTEGER column on PostgreSQL
 
-texts = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=0, max_size=24
-)
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=24)
 numbers = st.from_regex(NUMBER_PATTERN, fullmatch=True)
 floats = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
 moments = st.datetimes(

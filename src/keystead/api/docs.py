@@ -60,23 +60,24 @@ def _link(name: str) -> str:
     return f'<a href="#schema-{escape(name)}">{escape(name)}</a>'
 
 
-def type_of(schema: dict[str, Any]) -> str:
+def type_of(schema: dict[str, Any], nested: bool = False) -> str:
     """A schema as a reader says it: `list of Leg`, `string (date-time) or null`."""
     if "$ref" in schema:
         return _link(_name(schema["$ref"]))
     if "anyOf" in schema:
-        return " or ".join(type_of(branch) for branch in schema["anyOf"])
+        either = " or ".join(type_of(branch, nested=True) for branch in schema["anyOf"])
+        return f"({either})" if nested else either
     if "const" in schema:
         return f"<code>{escape(json.dumps(schema['const']))}</code>"
     if "enum" in schema:
         return "one of " + ", ".join(f"<code>{escape(str(item))}</code>" for item in schema["enum"])
     kind = schema.get("type")
     if kind == "array":
-        return f"list of {type_of(schema.get('items', {}))}"
+        return f"list of {type_of(schema.get('items', {}), nested=True)}"
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         keys = schema.get("propertyNames", {})
-        by = f" by {type_of(keys)}" if keys else ""
-        return f"map{by} of {type_of(schema['additionalProperties'])}"
+        by = f" by {type_of(keys, nested=True)}" if keys else ""
+        return f"map{by} of {type_of(schema['additionalProperties'], nested=True)}"
     if kind is None:
         return "any"
     detail = schema.get("format") or ("pattern " + schema["pattern"] if "pattern" in schema else "")
@@ -129,11 +130,19 @@ def _scalar_example(schema: dict[str, Any]) -> Any:
     return None
 
 
+def _meaning(field: dict[str, Any]) -> str:
+    """A field's description, or its type's when the field is `X | None`."""
+    if "description" in field:
+        return str(field["description"])
+    branches = [branch.get("description", "") for branch in field.get("anyOf", ())]
+    return next((text for text in branches if text), "")
+
+
 def _fields(schema: dict[str, Any]) -> str:
     required = set(schema.get("required", ()))
     rows = []
     for name, field in schema.get("properties", {}).items():
-        description = field.get("description", "")
+        description = _meaning(field)
         rows.append(
             f"<tr><td><code>{escape(name)}</code></td><td>{type_of(field)}</td>"
             f"<td>{'yes' if name in required else 'no'}</td><td>{_text(description)}</td></tr>"

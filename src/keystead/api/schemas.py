@@ -31,8 +31,10 @@ Data = TypeVar("Data")
 
 
 class Envelope(BaseModel, Generic[Data]):
+    """keystead's answer: whether it worked, what happened, and the object or list."""
+
     success: bool
-    message: str
+    message: str = Field(description="What happened, in words: `Bots retrieved`, `Bot updated`.")
     data: Data
 
 

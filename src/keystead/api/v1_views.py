@@ -8,9 +8,9 @@ output is not validated again on the way out (the tests hold it to the models).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from enum import Enum
+from operator import attrgetter
 from typing import Any, get_args
 
 from pydantic import AwareDatetime, BaseModel
@@ -21,7 +21,7 @@ from keystead.services.orders import OrderDetails
 from keystead.services.positions import PositionDetails
 from keystead.services.reports import ReportDetails
 from keystead.services.variables import FREE_TEXT, VariableDetails
-from keystead.store.trading import Bot, BrokerConnection, Variable
+from keystead.store.trading import Bot, Variable
 from keystead.whispertrades import (
     BaseBrokerConnection,
     BasicBot,
@@ -37,13 +37,6 @@ from keystead.whispertrades import (
 Json = dict[str, Any]
 
 
-class _Source(Enum):
-    ROW = "row"
-    ROW_MOMENT = "row moment"
-    GIVEN = "given"
-    OPTIONAL = "optional"
-
-
 def _is_moment(annotation: Any) -> bool:
     """Whether a field holds a moment, through `| None` and `Annotated`."""
     if annotation is AwareDatetime or (
@@ -56,41 +49,44 @@ def _is_moment(annotation: Any) -> bool:
 class View:
     """`model`'s shape from a row: each field read from the row, or given by the caller.
 
-    Given fields the model requires must be passed on every call; the others are left
-    out when not passed (a bot's settings without `include_details`). Times are sent as
-    ISO 8601 UTC with a `Z`."""
+    Given fields the model requires are passed on every call; the others are left out
+    when not passed (a bot's settings without `include_details`). Times are sent as
+    ISO 8601 UTC with a `Z`. The keys come in the model's order."""
 
     def __init__(
         self, model: type[BaseModel], given: Iterable[str] = (), constant: Json | None = None
     ) -> None:
+        fields = model.model_fields
         self.model = model
         self.constant = constant or {}
-        wanted = set(given) | set(self.constant)
-        unknown = wanted - set(model.model_fields)
+        supplied = set(given) | set(self.constant)
+        unknown = supplied - set(fields)
         if unknown:
             raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
-        self._plan: list[tuple[str, _Source]] = []
-        for name, info in model.model_fields.items():
-            if name in wanted:
-                source = _Source.GIVEN if info.is_required() else _Source.OPTIONAL
-            elif _is_moment(info.annotation):
-                source = _Source.ROW_MOMENT
-            else:
-                source = _Source.ROW
-            self._plan.append((name, source))
+        self._order = tuple(fields)
+        read = [name for name in fields if name not in supplied]
+        # One C-level call reads every row field; attrgetter of one name is not a tuple.
+        getter = attrgetter(*read)
+        self._read: Callable[[object], tuple[Any, ...]] = (
+            getter if len(read) > 1 else lambda row: (getter(row),)
+        )
+        self._row_fields = tuple(read)
+        self._moments = tuple(name for name in read if _is_moment(fields[name].annotation))
+        self._optional = tuple(name for name in given if not fields[name].is_required())
 
     def __call__(self, row: object, /, **given: Any) -> Json:
-        given = {**self.constant, **given}
-        shown: Json = {}
-        for name, source in self._plan:
-            if source is _Source.ROW:
-                shown[name] = getattr(row, name)
-            elif source is _Source.ROW_MOMENT:
-                shown[name] = isoformat(getattr(row, name))
-            elif name in given:
-                shown[name] = given[name]
-            elif source is _Source.GIVEN:
-                raise TypeError(f"{self.model.__name__}.{name} must be given")
+        # No checks of `given` here: the tests hold every view's output to its model,
+        # which refuses a missing field and an unknown one.
+        shown: Json = dict.fromkeys(self._order)
+        shown.update(zip(self._row_fields, self._read(row), strict=True))
+        for name in self._moments:
+            shown[name] = isoformat(shown[name])
+        if self.constant:
+            shown.update(self.constant)
+        shown.update(given)
+        for name in self._optional:
+            if name not in given:
+                del shown[name]
         return shown
 
 
@@ -125,10 +121,10 @@ _report = View(ReportResponse, given={"brokers", "bots", "results"})
 
 
 def bot_variable(variable: Variable, condition: str | None = None) -> Json:
-    if condition is None:
-        return _bot_variable(variable, bot_value_to_set=variable.bot_value_to_set or FREE_TEXT)
+    """A variable as a bot shows it; inside a condition, with the comparison it is tested by."""
+    tested = {} if condition is None else {"condition": condition}
     return _bot_variable(
-        variable, condition=condition, bot_value_to_set=variable.bot_value_to_set or FREE_TEXT
+        variable, bot_value_to_set=variable.bot_value_to_set or FREE_TEXT, **tested
     )
 
 
@@ -186,10 +182,9 @@ def variable(details: VariableDetails) -> Json:
 
 
 def report(details: ReportDetails) -> Json:
-    brokers: list[BrokerConnection] = details.brokers
     return _report(
         details.report,
-        brokers=[base_broker(broker) for broker in brokers],
+        brokers=[base_broker(broker) for broker in details.brokers],
         bots=[basic_bot(item) for item in details.bots],
         results=details.results,
     )
