@@ -136,7 +136,8 @@ class AccountKeyService:
         self, session: AsyncSession, account_id: int, now: datetime
     ) -> list[ApiToken]:
         revoked = []
-        for key in (await session.execute(self._active(account_id))).scalars():
+        # Locked: a concurrent disable waits, then finds the key revoked and does nothing.
+        for key in (await session.execute(self._active(account_id).with_for_update())).scalars():
             key.revoked_at = now
             # The sealed secret goes with the key: a revoked key is never shown again.
             key.encrypted_secret = None

@@ -146,7 +146,8 @@ class AccountService:
         if account is None:
             raise NotFound("Account")
         async with self._db.transaction() as session:
-            account = await session.get(Account, account.id)
+            # Locked, so of two racing operators one changes the state and the other sees it.
+            account = await session.get(Account, account.id, with_for_update=True)
             assert account is not None
             was_suspended = account.suspended_at is not None
             if suspended and not was_suspended:

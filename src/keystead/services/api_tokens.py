@@ -219,7 +219,7 @@ class ApiTokenService:
         async with self._db.transaction() as session:
             account = await self._account(session, account_id)
             await require_accepted(session, account)
-            token = await self._owned(session, account_id, token_id)
+            token = await self._owned(session, account_id, token_id, lock=True)
             if token.revoked_at is not None:
                 raise Conflict("Token is revoked; create a new one instead")
             if changes.name is not None:
@@ -266,7 +266,7 @@ class ApiTokenService:
         async with self._db.transaction() as session:
             account = await self._account(session, account_id)
             await require_accepted(session, account)
-            token = await self._owned(session, account_id, token_id)
+            token = await self._owned(session, account_id, token_id, lock=True)
             status = status_of(token, now)
             if status == TokenStatus.REVOKED:
                 raise Conflict("Token is revoked; create a new one instead")
@@ -296,11 +296,11 @@ class ApiTokenService:
         changes_made: list[CredentialChanged] = []
         async with self._db.transaction() as session:
             if account_id is None:
-                token = await session.get(ApiToken, token_id.upper())
+                token = await session.get(ApiToken, token_id.upper(), with_for_update=True)
                 if token is None or token.kind != TOKEN:
                     raise NotFound("Token")
             else:
-                token = await self._owned(session, account_id, token_id)
+                token = await self._owned(session, account_id, token_id, lock=True)
             if token.revoked_at is None:
                 token.revoked_at = self.now()
                 details = {"name": token.name, "reason": reason}
@@ -341,8 +341,13 @@ class ApiTokenService:
             raise NotFound("Account")
         return account
 
-    async def _owned(self, session: AsyncSession, account_id: int, token_id: str) -> ApiToken:
-        token = await session.get(ApiToken, token_id.upper())
+    async def _owned(
+        self, session: AsyncSession, account_id: int, token_id: str, *, lock: bool = False
+    ) -> ApiToken:
+        """The account's token; `lock` holds its row until the transaction ends, so a
+        change reads the last committed state and concurrent changes apply one by one
+        (PostgreSQL; SQLite's writers already take turns)."""
+        token = await session.get(ApiToken, token_id.upper(), with_for_update=lock)
         # Another account's token is "not found": existence is not revealed.
         if token is None or token.account_id != account_id or token.kind != TOKEN:
             raise NotFound("Token")

@@ -58,9 +58,11 @@ class TermsService:
                     f"API terms version {version} is not the current one; "
                     f"read and accept version {current.version}"
                 )
-            account = await session.get(Account, account_id)
+            account = await session.get(Account, account_id, with_for_update=True)
             if account is None:
                 raise NotFound("Account")
+            if account.terms_accepted_version == current.version:
+                return account  # accepted already: the first acceptance stands, audited once
             account.terms_accepted_version = current.version
             account.terms_accepted_at = self._clock.now()
             entry = Entry(AuditAction.TERMS_ACCEPTED, account_id, details={"version": version})
