@@ -96,6 +96,8 @@ def time_of_day_text(value: object) -> object:
     return " to ".join(f"{moment:%H:%M}" for moment in times)
 
 
+Int = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""Counts, quantities, days and minutes: what an INTEGER column of either store holds."""
 Number = Annotated[
     str,
     Field(
@@ -231,26 +233,26 @@ class VariableResponse(BaseVariable):
 class EntryCondition(WireModel):
     frequency: Literal["Sequential", "Daily", "Weekly"]
     allocation_type: Literal["Leverage Amount", "Contract Quantity", "Percent of Portfolio"]
-    contract_quantity: int | None
+    contract_quantity: Int | None
     percent_of_portfolio: float | None
     leverage_amount: float | None
-    long_call_ratio_quantity: int | None
-    short_call_ratio_quantity: int | None
-    long_put_ratio_quantity: int | None
-    short_put_ratio_quantity: int | None
+    long_call_ratio_quantity: Int | None
+    short_call_ratio_quantity: Int | None
+    long_put_ratio_quantity: Int | None
+    short_put_ratio_quantity: Int | None
     entry_speed: Speed
-    maximum_concurrent_positions: int | None
-    maximum_entries_per_day: int
+    maximum_concurrent_positions: Int | None
+    maximum_entries_per_day: Int
     earliest_time_of_day: ClockTime | None
     latest_time_of_day: ClockTime | None
     day_of_week: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] | None
     days_of_week: DaysOfWeek | None
-    minutes_between_positions: int
+    minutes_between_positions: Int
     minimum_starting_premium: Money | None
     maximum_starting_premium: Money | None
-    minimum_days_to_expiration: int
-    target_days_to_expiration: int
-    maximum_days_to_expiration: int
+    minimum_days_to_expiration: Int
+    target_days_to_expiration: Int
+    maximum_days_to_expiration: Int
     minimum_iv: float | None
     maximum_iv: float | None
     minimum_vix: float | None
@@ -350,7 +352,7 @@ class Adjustment(WireModel):
     status: str = Field(examples=["Enabled"])
     type: str = Field(examples=["Close Position"])
     days_of_week: DaysOfWeek
-    days_to_expiration: int
+    days_to_expiration: Int
     time_of_day: TimeOfDay
     minimum_position_delta: str | None
     maximum_position_delta: str | None
@@ -411,11 +413,11 @@ class PositionLeg(WireModel):
     action: Instruction
     instrument: str = Field(examples=["SPX260313P05600000"])
     expiration_date: dt.date
-    days_to_expiration: int
-    days_to_expiration_at_exit: int | None
+    days_to_expiration: Int
+    days_to_expiration_at_exit: Int | None
     strike_price: float
-    quantity: int
-    quantity_open: int
+    quantity: Int
+    quantity_open: Int
     entered_at: Moment
     exited_at: Moment | None
     entry_bid: float
@@ -476,9 +478,9 @@ class PositionResponse(WireModel):
 
 
 class BasicReportDetail(WireModel):
-    total_trades: int | None
-    winning_trades: int | None
-    losing_trades: int | None
+    total_trades: Int | None
+    winning_trades: Int | None
+    losing_trades: Int | None
     win_percent: float | None
 
 
@@ -502,7 +504,7 @@ class ResultByDay(WireModel):
     day_return_percent: float
     profit: float
     total_return_percent: float
-    underlying_current_drawdown_days: int
+    underlying_current_drawdown_days: Int
     underlying_current_drawdown_percent: float
     underlying_day_return_percent: float
     underlying_total_return_percent: float
@@ -541,7 +543,7 @@ class Results(BasicReportDetail):
     total_return_percent: float
     max_drawdown_dollars: float
     max_drawdown_percent: float
-    max_drawdown_days: int
+    max_drawdown_days: Int
     cagr: float
     sharpe: float
     sortino: float
@@ -551,7 +553,7 @@ class Results(BasicReportDetail):
     beta: float
     underlying_total_return_percent: float
     underlying_max_drawdown_percent: float
-    underlying_max_drawdown_days: int
+    underlying_max_drawdown_days: Int
     underlying_cagr: float
     underlying_sharpe: float
     underlying_sortino: float
@@ -585,20 +587,20 @@ class ReportResponse(WireModel):
 
 
 class Leg(WireModel):
-    number: int
+    number: Int
     type: OptionType
     instrument: str = Field(examples=["SPX260313P05600000"])
     expiration_date: Moment
     strike_price: float
     instruction: Instruction
-    quantity: int
+    quantity: Int
     bid: float
     mid: float
     ask: float
 
 
 class Submission(WireModel):
-    quantity: int | None
+    quantity: Int | None
     price: float
     bid: float | None
     mid: float | None
@@ -607,8 +609,8 @@ class Submission(WireModel):
 
 
 class Fill(WireModel):
-    leg_number: int
-    quantity: int
+    leg_number: Int
+    quantity: Int
     price: float
     filled_at: Moment
     bid: float
@@ -625,9 +627,9 @@ class OrderResponse(WireModel):
     bot: BasicBot
     is_paper: bool
     symbol: str
-    original_quantity: int
-    current_quantity: int
-    filled_quantity: int
+    original_quantity: Int
+    current_quantity: Int
+    filled_quantity: Int
     order_price: float
     fill_price: float | None
     broker_fee: float | None

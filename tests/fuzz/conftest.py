@@ -12,7 +12,15 @@ import pytest
 from schemathesis.python import asgi
 
 from keystead.app import create_app
-from tests.backends import Backend
+from tests.backends import (
+    REDIS_URL,
+    Backend,
+    create_database,
+    drop_database,
+    flush_redis,
+    postgres_url,
+    require_services,
+)
 from tests.fuzz.stats import STATS_KEY, FuzzStats
 from tests.fuzz.target import ACTIVE, FuzzTarget, fuzz_settings, seed, sign_in
 
@@ -33,21 +41,31 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def fuzz_target(
-    tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: Path,
 ) -> Iterator[FuzzTarget]:
-    """A fresh app on its own SQLite file, with the demo account signed in three ways."""
-    path = tmp_path_factory.mktemp("fuzz") / "keystead.db"
-    shutil.copyfile(migrated_template, path)
-    backend = Backend("sqlite", f"sqlite+aiosqlite:///{path}", None, path)
+    """A fresh app with the demo account signed in three ways: on its own SQLite file,
+    then on its own PostgreSQL database with Redis (the same cases on both)."""
+    database: str | None = None
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("fuzz") / "keystead.db"
+        shutil.copyfile(migrated_template, path)
+        backend = Backend("sqlite", f"sqlite+aiosqlite:///{path}", None, path)
+    else:
+        require_services()
+        database = create_database(request.getfixturevalue("postgres_template"))
+        flush_redis()
+        backend = Backend("postgres", postgres_url(database), REDIS_URL, None)
     settings = backend.settings(**fuzz_settings())
     demo = seed(settings)
     app = create_app(settings)
     try:
         # FastAPI's ASGI signature is typed with Mapping where schemathesis says dict.
         with asgi.get_client(cast("asgi.ASGIApp", app)) as client:
-            target = sign_in(app, client, demo)
+            target = sign_in(app, client, demo, backend.name)
             ACTIVE.append(target)
             yield target
     finally:
@@ -55,3 +73,5 @@ def fuzz_target(
         # The ASGI client leaves the lifespan running for later clients; end it here so
         # the background tasks and the database pool close with the module.
         asgi.shutdown_lifespans()
+        if database is not None:
+            drop_database(database)

@@ -20,6 +20,8 @@ class FindingKey:
 class FuzzStats:
     operations_in_schema: set[str] = field(default_factory=set)
     cases_per_operation: Counter[str] = field(default_factory=Counter)
+    cases_per_backend: Counter[str] = field(default_factory=Counter)
+    operations_per_backend: dict[str, set[str]] = field(default_factory=dict)
     succeeded: set[str] = field(default_factory=set)
     """Operations that answered 2xx at least once: their handlers ran to the end."""
     statuses: Counter[int] = field(default_factory=Counter)
@@ -27,8 +29,14 @@ class FuzzStats:
     findings: dict[FindingKey, tuple[int, str]] = field(default_factory=dict)
     """Each finding with the smallest request (by size) that showed it."""
 
-    def record_response(self, operation: str, status: int) -> None:
+    def __repr__(self) -> str:
+        # Hypothesis prints the test's arguments with a failure: keep this one short.
+        return f"FuzzStats({self.cases_sent} cases)"
+
+    def record_response(self, operation: str, status: int, backend: str) -> None:
         self.cases_per_operation[operation] += 1
+        self.cases_per_backend[backend] += 1
+        self.operations_per_backend.setdefault(backend, set()).add(operation)
         self.statuses[status] += 1
         if 200 <= status < 300:
             self.succeeded.add(operation)
@@ -53,8 +61,9 @@ class FuzzStats:
     def summary_lines(self) -> list[str]:
         covered = len(self.operations_covered)
         statuses = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
+        backends = ", ".join(f"{name} {n}" for name, n in sorted(self.cases_per_backend.items()))
         lines = [
-            f"keystead fuzz: {self.cases_sent} cases sent, "
+            f"keystead fuzz: {self.cases_sent} cases sent ({backends}), "
             f"{covered}/{len(self.operations_in_schema)} operations covered, "
             f"{self.server_errors} server errors (5xx), "
             f"{len(self.findings)} distinct findings",

@@ -148,6 +148,12 @@ class FuzzTarget:
     """Operation label or path prefix -> real identifiers there, so path parameters can
     name real objects."""
     served_schema: dict[str, Any]
+    backend: str
+    """`sqlite` or `postgres`: which store and limiter the app runs on."""
+
+    def __repr__(self) -> str:
+        # Hypothesis prints the test's arguments with a failure; the schema is 300 kB.
+        return f"FuzzTarget({self.backend})"
 
     def credentials(self, auth: str) -> Credentials:
         """The credential named by `auth_for`. The two logouts end the session they are
@@ -183,7 +189,7 @@ def _numbers(client: ASGIClient, bearer: Credentials, path: str, limit: int) -> 
     return [item["number"] for item in data[:limit]]
 
 
-def sign_in(app: FastAPI, client: ASGIClient, demo: DemoCredentials) -> FuzzTarget:
+def sign_in(app: FastAPI, client: ASGIClient, demo: DemoCredentials, backend: str) -> FuzzTarget:
     session = session_login(client, demo.email, demo.password)
 
     def create_token(name: str) -> dict[str, Any]:
@@ -227,4 +233,5 @@ def sign_in(app: FastAPI, client: ASGIClient, demo: DemoCredentials) -> FuzzTarg
         wallet=wallet_login(client),
         known_ids=known_ids,
         served_schema=_json(client.get("/openapi.json")),
+        backend=backend,
     )

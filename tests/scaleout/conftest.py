@@ -115,3 +115,35 @@ def sign_up(server: Server, email: str | None = None) -> Owner:
     version = http.get("/account/api-terms").json()["data"]["version"]
     http.post("/account/api-terms", json={"version": version}, headers={"X-CSRF-Token": csrf})
     return Owner(http, csrf)
+
+
+@dataclass
+class ConcurrencyStats:
+    """What the concurrency fuzz did, for the terminal summary."""
+
+    operations: int = 0
+    rounds: int = 0
+    seed: int = 0
+    mismatches: int = 0
+
+    def record(self, operations: int, rounds: int, seed: int, mismatches: int) -> None:
+        self.operations, self.rounds, self.seed, self.mismatches = (
+            operations,
+            rounds,
+            seed,
+            mismatches,
+        )
+
+
+CONCURRENCY_STATS = pytest.StashKey[ConcurrencyStats]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stats = terminalreporter.config.stash.get(CONCURRENCY_STATS, None)
+    if stats is None or not stats.rounds:
+        return
+    terminalreporter.section("keystead concurrency fuzz")
+    terminalreporter.write_line(
+        f"concurrency fuzz: {stats.operations} operations in {stats.rounds} rounds of random "
+        f"interleavings (seed {stats.seed}) on two instances, {stats.mismatches} mismatches"
+    )

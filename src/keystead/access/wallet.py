@@ -110,10 +110,24 @@ def parse(text: str) -> SiweMessage:
     )
 
 
+_RECOVERY_BYTES = frozenset({0, 1, 27, 28})
+# secp256k1's group order n, halved: EIP-2 takes s in [1, n/2].
+_HALF_CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141 // 2
+
+
 def recover_signer(text: str, signature: str) -> str:
-    """The address that made an EIP-191 `personal_sign` signature over `text`."""
+    """The address that made an EIP-191 `personal_sign` signature over `text`.
+
+    One encoding per signature: the recovery byte is 0, 1, 27 or 28 and `s` is in the
+    lower half of the curve order (EIP-2). Re-encoded forms of a valid signature (`v`
+    of 99, a high `s`) are refused, so a signature names one session only."""
     if not _SIGNATURE.match(signature):
         raise WalletMessageError("signature must be 0x followed by 130 hexadecimal digits")
+    raw = bytes.fromhex(signature[2:])
+    if raw[64] not in _RECOVERY_BYTES:
+        raise WalletMessageError("signature recovery byte (v) must be 0, 1, 27 or 28")
+    if int.from_bytes(raw[32:64], "big") > _HALF_CURVE_ORDER:
+        raise WalletMessageError("signature s value must be in the lower half (EIP-2)")
     try:
         signer = Account.recover_message(encode_defunct(text=text), signature=signature)
     except Exception as error:  # eth-account raises several types for malformed signatures

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from keystead.api.bounds import LARGEST_ROW_ID
 from keystead.api.deps import AppRuntime, CurrentSession
 from keystead.api.schemas import (
     AcceptTermsIn,
@@ -52,7 +53,10 @@ async def audit_log(
     session: CurrentSession,
     runtime: AppRuntime,
     before: Annotated[
-        int | None, Query(ge=1, description="Only entries older than this entry id (paging).")
+        int | None,
+        Query(
+            ge=1, le=LARGEST_ROW_ID, description="Only entries older than this entry id (paging)."
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 50,
 ) -> Response:

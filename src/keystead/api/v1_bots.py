@@ -26,6 +26,7 @@ from keystead.api.v1_params import (
 )
 from keystead.envelope import ok
 from keystead.errors import InvalidInput
+from keystead.services import market
 from keystead.services.bots import BotChanges
 from keystead.services.positions import PositionDetails
 from keystead.whispertrades import BotResponse, PositionResponse, ResultByDay
@@ -148,7 +149,7 @@ async def bot_performance(
 ) -> Response:
     runtime = get_runtime(request)
     end = to_date or runtime.clock.now().date()
-    start = from_date or end - timedelta(days=365)
+    start = from_date or max(market.BASE_DAY, end - timedelta(days=365))
     if start > end:
         raise InvalidInput("from_date", "must not be after to_date")
     days = await runtime.reports.bot_history(principal_of(request).account_id, number, start, end)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from keystead.api.bounds import Day, MarketDay, Page
 from keystead.errors import InvalidInput
 from keystead.services.bots import STATUSES
 from keystead.services.paging import Listing
@@ -50,8 +50,8 @@ def bot_statuses(sent: dict[str, list[str] | None]) -> list[str] | None:
     return wanted or None
 
 
-FromDate = Annotated[date | None, Query(description="YYYY-MM-DD, inclusive.")]
-ToDate = Annotated[date | None, Query(description="YYYY-MM-DD, inclusive.")]
+FromDate = Annotated[MarketDay | None, Query(description="YYYY-MM-DD, inclusive.")]
+ToDate = Annotated[MarketDay | None, Query(description="YYYY-MM-DD, inclusive.")]
 
 
 class ListingQuery(BaseModel):
@@ -63,9 +63,9 @@ class ListingQuery(BaseModel):
     status: str | None = Field(
         default=None, max_length=32, description="OPEN/CLOSED, or an order status."
     )
-    from_date: date | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
-    to_date: date | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
-    page: int = Field(default=1, ge=1, description="Page number; 100 items a page.")
+    from_date: Day | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
+    to_date: Day | None = Field(default=None, description="YYYY-MM-DD, inclusive.")
+    page: Page = 1
 
     def listing(self, bot_number: str | None = None) -> Listing:
         return Listing(

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from keystead.access.authorize import requires
 from keystead.access.permissions import Permission
 from keystead.api import v1_views
+from keystead.api.bounds import MARKET_DAYS
 from keystead.api.collection import collection
 from keystead.api.deps import get_runtime, principal_of
 from keystead.api.schemas import Envelope, IsoDate
@@ -21,6 +22,7 @@ from keystead.whispertrades import ReportResponse
 router = APIRouter(prefix="/v1/bots/reports", tags=["v1 reports"])
 
 
+ReportDay = Annotated[IsoDate, MARKET_DAYS]
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=200)]
 
 
@@ -28,12 +30,12 @@ class ReportEditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=100)
-    start_date: IsoDate | None = None
-    end_date: IsoDate | None = None
+    start_date: ReportDay | None = None
+    end_date: ReportDay | None = None
     run_until_latest_date: StrictBool | None = None
     symbol: str | None = Field(default=None, max_length=16)
     nlv_source: str | None = Field(default=None, max_length=32)
-    nlv_amount: Annotated[float, Field(strict=True)] | None = None
+    nlv_amount: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)] | None = None
     is_public: StrictBool | None = None
     bot_statuses: Names | None = None
     bots: Names | None = Field(default=None, description="Bot numbers; empty means all.")
@@ -46,7 +48,7 @@ class ReportEditIn(BaseModel):
 
 class ReportCreateIn(ReportEditIn):
     name: str = Field(min_length=1, max_length=100)
-    start_date: IsoDate
+    start_date: ReportDay
 
 
 @collection(router, "GET", "", response_model=Envelope[list[ReportResponse]])

@@ -10,6 +10,7 @@ import uvicorn
 from keystead.app import create_app
 from keystead.cli.common import console, fail, run
 from keystead.config import Settings
+from keystead.edge.protocol import envelope_protocol
 from keystead.errors import ConfigurationError
 from keystead.observability import server_log_config
 from keystead.services.demo import seed_demo
@@ -52,6 +53,8 @@ def serve(
         # trusts only KEYSTEAD_TRUSTED_PROXIES, applied inside the app.
         proxy_headers=False,
         log_config=server_log_config("warning"),
+        # What the HTTP parser refuses is answered in the envelope too.
+        http=envelope_protocol(settings.is_https),
     )
 
 

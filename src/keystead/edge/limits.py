@@ -3,7 +3,9 @@
 Header bytes (request line included), body bytes and JSON nesting are capped;
 an oversized request is refused in the envelope without its body being read
 past the limit. A deeply nested JSON body is refused here because the parser
-would otherwise recurse once per level.
+would otherwise recurse once per level. Values no store can hold (`values.py`:
+NUL, lone surrogates, non-finite numbers, integers beyond 64 bits) are refused here
+too, in the path, the query, a JSON body or a form, whoever the route is.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keystead.envelope import failure
+from keystead.edge.values import Problem, json_problem, pairs_problem, path_problem
+from keystead.envelope import JSONResponse, failure
 from keystead.errors import describe_invalid
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
@@ -41,6 +44,20 @@ def json_too_deep(body: bytes, limit: int) -> bool:
                 return True
         else:
             depth -= 1
+    return False
+
+
+def _invalid(path: str, problem: Problem) -> JSONResponse:
+    field, reason = problem
+    details = [{"field": field, "message": reason}]
+    return failure(path, 422, describe_invalid(details), {"errors": details})
+
+
+def _is_form(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media_type: bytes = value.split(b";", 1)[0].strip().lower()
+            return media_type == b"application/x-www-form-urlencoded"
     return False
 
 
@@ -77,6 +94,11 @@ class RequestLimits:
             message = f"Request headers too large: at most {policy.max_header_bytes} bytes"
             await failure(path, 431, message)(scope, receive, send)
             return
+        query = (scope.get("query_string") or b"").decode("latin-1")
+        problem = path_problem(path) or pairs_problem(query, "query")
+        if problem:
+            await _invalid(path, problem)(scope, receive, send)
+            return
         has_body, length = _declared_length(scope)
         if not has_body:
             await self.app(scope, receive, send)
@@ -93,11 +115,15 @@ class RequestLimits:
             await failure(path, 413, too_large)(scope, receive, send)
             return
         if json_too_deep(body, policy.max_json_depth):
-            details = [
-                {"field": "body", "message": f"nests deeper than {policy.max_json_depth} levels"}
-            ]
-            response = failure(path, 422, describe_invalid(details), {"errors": details})
-            await response(scope, receive, send)
+            depth = ("body", f"nests deeper than {policy.max_json_depth} levels")
+            await _invalid(path, depth)(scope, receive, send)
+            return
+        if _is_form(scope):
+            problem = pairs_problem(body.decode("latin-1"), "body")
+        else:
+            problem = json_problem(body)
+        if problem:
+            await _invalid(path, problem)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 

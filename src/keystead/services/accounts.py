@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,15 +34,18 @@ MAX_PASSWORD_LENGTH = 256
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """One spelling per address: compatibility characters folded (NFKC: `ｄｅｍｏ` is
+    `demo`), then lower case, so no look-alike spelling is a second account."""
+    return unicodedata.normalize("NFKC", email.strip()).lower()
 
 
 def valid_email(email: str) -> str:
+    normalised = normalise_email(email)
     try:
-        validate_email(email, check_deliverability=False)
+        validate_email(normalised, check_deliverability=False)
     except EmailNotValidError as error:
         raise InvalidInput("email", str(error)) from error
-    return normalise_email(email)
+    return normalised
 
 
 def check_password(password: str) -> None:
