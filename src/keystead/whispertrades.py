@@ -129,7 +129,7 @@ ClockTime = Annotated[
         {
             "type": "string",
             "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$",
-            "description": "HH:MM:SS, New York time.",
+            "description": "A time of day, HH:MM:SS.",
             "examples": ["09:45:00"],
         }
     ),
