@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
@@ -639,8 +639,3 @@ class OrderResponse(WireModel):
     legs: list[Leg]
     submissions: list[Submission | None]
     fills: list[Fill | None]
-
-
-def json_ready(model: BaseModel) -> dict[str, Any]:
-    """A model as the JSON-ready dict the store and the envelope take."""
-    return model.model_dump(mode="json")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Collection
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ from keystead.whispertrades import NUMBER_PATTERN, WEEKDAYS, days_of_week_text, 
 # Wide enough to cover far dates, inside what both stores keep.
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(2099, 12, 31)
-LARGEST_INT = 2**31 - 1  # an INTEGER column on PostgreSQL
+LARGEST_INT = 2**31 - 1  # for integers whose type names no range (a year, as a key)
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=24)
 numbers = st.from_regex(NUMBER_PATTERN, fullmatch=True)
@@ -40,18 +40,19 @@ days_of_week = st.one_of(
         lambda days: ", ".join(day for day in WEEKDAYS if day in days)
     ),
 )
-minutes = st.integers(0, 23 * 60 + 58).map(lambda m: time(m // 60, m % 60))
+minutes = st.integers(0, 24 * 60 - 1)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 times_of_day = st.one_of(
-    minutes.map(lambda start: f"{start:%H:%M}"),
-    st.tuples(minutes, st.integers(1, 120)).map(
-        lambda pair: f"{pair[0]:%H:%M} to {min(time(23, 59), _later(pair[0], pair[1])):%H:%M}"
+    minutes.map(_clock),
+    st.sets(minutes, min_size=2, max_size=2).map(
+        lambda pair: " to ".join(_clock(minute) for minute in sorted(pair))
     ),
 )
-
-
-def _later(start: time, by: int) -> time:
-    moment = datetime.combine(FIRST_DAY, start) + timedelta(minutes=by)
-    return time(23, 59) if moment.date() != FIRST_DAY else moment.time()
 
 
 def _skipped(annotation: Any) -> bool:
@@ -96,10 +97,16 @@ def for_type(annotation: Any, metadata: list[Any] | None = None) -> st.SearchStr
         key, value = get_args(annotation)
         keys = for_type(key).map(str)
         return st.dictionaries(keys, for_type(value), max_size=3)
-    return _scalar(annotation)
+    return _scalar(annotation, metadata or [])
 
 
-def _scalar(annotation: Any) -> st.SearchStrategy[Any]:
+def _bound(metadata: list[Any], name: str, default: int) -> int:
+    """A `ge` or `le` the type declares (directly or inside a `Field`), else `default`."""
+    constraints = [*metadata, *(c for item in metadata for c in getattr(item, "metadata", ()))]
+    return next((getattr(c, name) for c in constraints if hasattr(c, name)), default)
+
+
+def _scalar(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
     if annotation is type(None):
         return st.none()
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -109,7 +116,9 @@ def _scalar(annotation: Any) -> st.SearchStrategy[Any]:
     if annotation is bool:
         return st.booleans()
     if annotation is int:
-        return st.integers(-LARGEST_INT, LARGEST_INT)
+        return st.integers(
+            _bound(metadata, "ge", -LARGEST_INT), _bound(metadata, "le", LARGEST_INT)
+        )
     if annotation is float:
         return floats
     if annotation is str:

@@ -156,6 +156,12 @@ async def test_nul_in_a_sign_in_is_refused_before_anything_else(
     assert "NUL" in refused(answer, "email")
     form = await client.post("/login", data={"email": f"a{NUL}@x.example", "password": "x"})
     assert "NUL" in refused(form, "email")
+    raw = await client.post(
+        "/login",
+        content=b"email=a\x00@x.example&password=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert "NUL" in refused(raw, "email")
     registered = await client.post(
         "/auth/register", json={"email": "nul@example.com", "password": f"pass{NUL}word-long"}
     )

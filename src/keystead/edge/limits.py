@@ -94,8 +94,7 @@ class RequestLimits:
             message = f"Request headers too large: at most {policy.max_header_bytes} bytes"
             await failure(path, 431, message)(scope, receive, send)
             return
-        query = (scope.get("query_string") or b"").decode("latin-1")
-        problem = path_problem(path) or pairs_problem(query, "query")
+        problem = path_problem(path) or pairs_problem(scope.get("query_string") or b"", "query")
         if problem:
             await _invalid(path, problem)(scope, receive, send)
             return
@@ -118,10 +117,7 @@ class RequestLimits:
             depth = ("body", f"nests deeper than {policy.max_json_depth} levels")
             await _invalid(path, depth)(scope, receive, send)
             return
-        if _is_form(scope):
-            problem = pairs_problem(body.decode("latin-1"), "body")
-        else:
-            problem = json_problem(body)
+        problem = pairs_problem(body, "body") if _is_form(scope) else json_problem(body)
         if problem:
             await _invalid(path, problem)(scope, receive, send)
             return

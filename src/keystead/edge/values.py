@@ -100,9 +100,15 @@ def json_problem(body: bytes) -> Problem | None:
     return _walk(value, "")
 
 
-def pairs_problem(encoded: str, whole: str) -> Problem | None:
-    """The first bad name or value of `a=1&b=2` text (a query string, a form body)."""
-    for name, value in parse_qsl(encoded, keep_blank_values=True):
+def pairs_problem(encoded: bytes, whole: str) -> Problem | None:
+    """The first bad name or value of `a=1&b=2` text (a query string, a form body).
+
+    Percent-decoding replaces what is not UTF-8, so only a NUL (`%00`, or a raw byte in
+    a form body) can be wrong here; text without one is passed without being parsed
+    (every request has a query string to look at)."""
+    if b"%00" not in encoded and b"\x00" not in encoded:
+        return None
+    for name, value in parse_qsl(encoded.decode("latin-1"), keep_blank_values=True):
         for text in (name, value):
             reason = text_problem(text)
             if reason:

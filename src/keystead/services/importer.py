@@ -38,7 +38,6 @@ from keystead.whispertrades import (
     PositionLeg,
     PositionResponse,
     Submission,
-    json_ready,
 )
 
 NEW_NUMBER: Any = Field(
@@ -288,10 +287,10 @@ def bot_row(
         account_id=account_id,
         broker_connection_id=broker.id,
         symbol=record.symbol.upper(),
-        entry_condition=json_ready(record.entry_condition),
-        exit_condition=json_ready(record.exit_condition),
-        adjustments=[json_ready(item) for item in record.adjustments],
-        notifications=[json_ready(item) for item in record.notifications],
+        entry_condition=record.entry_condition.model_dump(mode="json"),
+        exit_condition=record.exit_condition.model_dump(mode="json"),
+        adjustments=[item.model_dump(mode="json") for item in record.adjustments],
+        notifications=[item.model_dump(mode="json") for item in record.notifications],
         created_at=now,
         **fields,
     )
@@ -319,7 +318,7 @@ def position_row(
         number=record.number or tokens.new_id(),
         account_id=account_id,
         bot_id=bot.id,
-        legs=[json_ready(leg) for leg in record.legs],
+        legs=[leg.model_dump(mode="json") for leg in record.legs],
         **fields,
     )
 
@@ -332,8 +331,8 @@ def order_row(account_id: int, record: OrderRecord, bots: dict[str, Bot], place:
         account_id=account_id,
         bot_id=bot.id,
         position_id=None,
-        legs=[json_ready(leg) for leg in record.legs],
-        submissions=[json_ready(item) for item in record.submissions],
-        fills=[json_ready(item) for item in record.fills],
+        legs=[leg.model_dump(mode="json") for leg in record.legs],
+        submissions=[item.model_dump(mode="json") for item in record.submissions],
+        fills=[item.model_dump(mode="json") for item in record.fills],
         **fields,
     )

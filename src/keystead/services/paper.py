@@ -27,7 +27,6 @@ from keystead.whispertrades import (
     OptionType,
     PositionLeg,
     Submission,
-    json_ready,
 )
 
 FEE_PER_CONTRACT_LEG = 0.65
@@ -131,7 +130,7 @@ def _leg(
         assigned=None,
         exercised=None,
     )
-    return json_ready(leg)
+    return leg.model_dump(mode="json")
 
 
 def _option_type(kind: str) -> OptionType:
@@ -215,9 +214,9 @@ def _order(
         submitted_at=at,
         filled_at=filled_at,
         canceled_at=None,
-        legs=[json_ready(item) for item in order_legs],
-        submissions=[json_ready(submission)],
-        fills=[json_ready(item) for item in fills],
+        legs=[item.model_dump(mode="json") for item in order_legs],
+        submissions=[submission.model_dump(mode="json")],
+        fills=[item.model_dump(mode="json") for item in fills],
     )
 
 
@@ -325,7 +324,7 @@ def close_spread(
                 "exercised": False,
             }
         )
-        closed_legs.append(json_ready(closed))
+        closed_legs.append(closed.model_dump(mode="json"))
     position.status = "CLOSED"
     position.exited_at = at
     position.exit_bid, position.exit_ask = _quote(price)
