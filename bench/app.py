@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
+from keystead.access.permissions import ACCOUNT_READ
 from keystead.app import create_app
 from keystead.envelope import ok
 
@@ -25,7 +25,7 @@ unguarded = APIRouter(prefix="/open")
 
 
 @guarded.get("/bench")
-@requires(Permission.ACCOUNT_READ)
+@requires(ACCOUNT_READ)
 async def guarded_route() -> Response:
     return ok(PAYLOAD, "Bench retrieved")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import redis
 from tests.backends import postgres_url, psql
 
-from keystead.access.permissions import Permission
+from keystead.access.permissions import ACCOUNT_READ
 from keystead.config import Settings
 from keystead.runtime import build_runtime
 from keystead.services.audit import Actor
@@ -97,7 +97,7 @@ def seed_member(deployment: Deployment) -> str:
             terms = await runtime.terms.current()
             await runtime.terms.accept(account.id, terms.version, by=Actor.operator())
             _token, plain = await runtime.tokens.create(
-                account.id, "bench", [Permission.ACCOUNT_READ.value], by=Actor.operator()
+                account.id, "bench", [ACCOUNT_READ], by=Actor.operator()
             )
             return plain
         finally:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bench.deployments import Deployment
 from keystead.access import tokens
-from keystead.access.permissions import Permission
+from keystead.access.permissions import ACCOUNT_READ
 from keystead.store.models import Account, ApiToken
 
 TOKENS_PER_ACCOUNT = 100
@@ -71,7 +71,7 @@ def _token_rows(
     """The rows, generated as they are written; every `count / sample`-th plain text is kept."""
     every = max(1, count // sample)
     expires = now + timedelta(days=365)
-    permissions = [Permission.ACCOUNT_READ.value]
+    permissions = [ACCOUNT_READ]
     for index, plain in enumerate(random_tokens(prefix, count)):
         if index % every == 0 and len(kept) < sample:
             kept.append(plain)

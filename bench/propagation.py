@@ -21,7 +21,7 @@ from bench.deployments import BENCH_EMAIL, BENCH_PASSWORD, Deployment, seed_memb
 from bench.load import Connection
 from bench.results import Results
 from bench.servers import Server, serve
-from keystead.access.permissions import Permission
+from keystead.access.permissions import ACCOUNT_READ
 from keystead.access.sessions import CSRF_HEADER
 
 
@@ -36,7 +36,7 @@ class Round:
 async def _one_round(a: httpx.AsyncClient, csrf: str, b: Server) -> Round:
     created = await a.post(
         "/account/api-tokens",
-        json={"name": "propagation", "permissions": [Permission.ACCOUNT_READ.value]},
+        json={"name": "propagation", "permissions": [ACCOUNT_READ]},
         headers={CSRF_HEADER: csrf},
     )
     created.raise_for_status()

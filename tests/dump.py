@@ -16,8 +16,8 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from keystead.runtime import Runtime
-from keystead.store import trading  # noqa: F401 - registers the trading tables
 from keystead.store.models import Base
+from keystead.trading import tables  # noqa: F401 - registers the trading tables
 from tests.backends import PG_HOST, PG_PORT
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.access.sessions import SESSION_COOKIE
+from tests.catalogue import ALL_PERMISSIONS
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)

@@ -38,7 +38,7 @@ import pytest
 
 from keystead.access import tokens
 from keystead.access.sessions import SESSION_COOKIE
-from keystead.services.demo import DEMO_PASSWORD
+from keystead.cli.demo import DEMO_PASSWORD
 from tests import backends
 from tests.dump import TableText, postgres_tables, sqlite_tables
 from tests.factories import PASSWORD

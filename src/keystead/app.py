@@ -18,6 +18,7 @@ from keystead.config import Settings
 from keystead.edge.headers import SecurityHeaders
 from keystead.edge.limits import RequestLimitPolicy, RequestLimits
 from keystead.envelope import install_error_handlers
+from keystead.guarded_api import GuardedApi
 from keystead.observability import Metrics, RequestLog, configure_logging
 from keystead.runtime import Runtime, build_runtime
 from keystead.version import __version__
@@ -36,13 +37,17 @@ def create_app(
     *,
     clock: Clock | None = None,
     runtime: Runtime | None = None,
+    api: GuardedApi | None = None,
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """The keystead app. `routers` are more routes to serve; their `/v1` routes sit
-    behind the access path and declare their permission with `@requires`."""
+    """The keystead app guarding `api` (default: the one `KEYSTEAD_GUARDED_API` names).
+
+    `routers` are more routes to serve, matched before everything else; their `/v1`
+    routes sit behind the access path and declare their permission with `@requires`.
+    """
     settings = settings or Settings()
     configure_logging(settings.log_level)
-    runtime = runtime or build_runtime(settings, clock)
+    runtime = runtime or build_runtime(settings, clock, api)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,8 +83,8 @@ def create_app(
     # The operator's routes first: they are the traffic, and are matched before ours.
     for router in routers:
         app.include_router(router)
-    include_routers(app)
-    include_pages(app)
+    include_routers(app, runtime.api.routers, runtime.permissions)
+    include_pages(app, runtime.api)
     install_error_handlers(app)
     app.state.permissions = PermissionTable(app.routes)
     # Added last = outermost. Outside in: request log, security headers, request

@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from keystead.access.allowlist import canonical
-from keystead.access.permissions import ALL_PERMISSIONS, normalise
+from keystead.allowlist import canonical
 from keystead.errors import ConfigurationError
 
 SECRET_FILE_NAME = "keystead.secret"
+DEFAULT_GUARDED_API = "keystead.trading:api"
+"""The built-in trading API (Whispertrades v1 shape)."""
 
 
 def _default_database_url() -> str:
@@ -88,8 +89,12 @@ class Settings(BaseSettings):
     wallet_chain_ids: list[int] = [1]
     """Chain ids a wallet message may name (JSON list in the environment)."""
 
-    account_key_permissions: list[str] = Field(default_factory=lambda: sorted(ALL_PERMISSIONS))
-    """What the account API key may do on `/v1` (JSON list; default: everything)."""
+    account_key_permissions: list[str] | None = None
+    """What the account API key may do on `/v1` (JSON list; default: everything).
+    Checked against the permission catalogue when the runtime is built."""
+
+    guarded_api: str = DEFAULT_GUARDED_API
+    """The API keystead guards, as `module:attribute` naming a `GuardedApi`."""
 
     credential_cache_size: int = 100_000
     credential_cache_ttl_seconds: float = 60.0
@@ -177,11 +182,6 @@ class Settings(BaseSettings):
         # A typo here would silently trust nobody, or worse: refuse it at start-up.
         return [canonical(entry) for entry in value]
 
-    @field_validator("account_key_permissions")
-    @classmethod
-    def _known_permissions(cls, value: list[str]) -> list[str]:
-        return normalise(value)
-
     @property
     def wallet_domain(self) -> str:
         """The host (and port) wallet messages must name: that of the public URL."""
@@ -243,3 +243,12 @@ def _create_secret_file(secret_file: Path) -> None:
         pass
     finally:
         draft.unlink()
+
+
+class GuardedApiSetting(BaseSettings):
+    """`KEYSTEAD_GUARDED_API` alone: the CLI reads it to offer the guarded API's own
+    commands, before (and whether or not) the other settings are valid."""
+
+    model_config = SettingsConfigDict(env_prefix="KEYSTEAD_", env_file=".env", extra="ignore")
+
+    guarded_api: str = DEFAULT_GUARDED_API

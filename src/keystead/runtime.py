@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 
 from keystead.access.authenticate import Authenticator
 from keystead.access.cache import CredentialCache
+from keystead.access.permissions import PLATFORM_PERMISSIONS, PermissionCatalogue
 from keystead.access.sealing import Sealer
 from keystead.access.sessions import SessionManager
 from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
+from keystead.errors import ConfigurationError
 from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
+from keystead.guarded_api import GuardedApi, load_guarded_api
 from keystead.jobs.reminders import ReminderJob
 from keystead.jobs.runner import Jobs
 from keystead.jobs.unused import UnusedPolicy, UnusedTokenJob
@@ -25,17 +29,9 @@ from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
 from keystead.services.audit import AuditService
-from keystead.services.bots import Backends, BotService
-from keystead.services.broker_connections import BrokerConnectionService
-from keystead.services.execution import NoExecutionBackend
 from keystead.services.leaks import LeakService
-from keystead.services.orders import OrderService
-from keystead.services.paper import PaperBackend
-from keystead.services.positions import PositionService
-from keystead.services.reports import ReportService
 from keystead.services.terms import TermsService
 from keystead.services.usage import UsageReports
-from keystead.services.variables import VariableService
 from keystead.services.wallet_login import WalletLoginService, WalletPolicy
 from keystead.store.db import Database
 
@@ -59,24 +55,44 @@ class Runtime:
     accounts: AccountService
     terms: TermsService
     tokens: ApiTokenService
-    bots: BotService
-    positions: PositionService
-    orders: OrderService
-    variables: VariableService
-    reports: ReportService
-    brokers: BrokerConnectionService
     wallet: WalletLoginService
     account_keys: AccountKeyService
     audit: AuditService
     leaks: LeakService
     jobs: Jobs
+    api: GuardedApi
+    permissions: PermissionCatalogue
+    guarded_services: Any = None
+    """What `api.start` built: the guarded API's own services."""
 
     async def close(self) -> None:
         await self.bus.close()
         await self.db.dispose()
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+def permission_catalogue(api: GuardedApi) -> PermissionCatalogue:
+    try:
+        return PermissionCatalogue((*PLATFORM_PERMISSIONS, *api.permissions))
+    except ValueError as error:
+        raise ConfigurationError(f"guarded API {api.name!r}: {error}") from error
+
+
+def account_key_permissions(settings: Settings, catalogue: PermissionCatalogue) -> list[str]:
+    if settings.account_key_permissions is None:
+        return list(catalogue.ids)
+    try:
+        return catalogue.normalise(settings.account_key_permissions)
+    except ValueError as error:
+        raise ConfigurationError(f"KEYSTEAD_ACCOUNT_KEY_PERMISSIONS: {error}") from error
+
+
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, api: GuardedApi | None = None
+) -> Runtime:
+    """Every long-lived object, with the guarded API's services built last (they may
+    use any of the platform's)."""
+    api = api or load_guarded_api(settings.guarded_api)
+    catalogue = permission_catalogue(api)
     clock = clock or SystemClock()
     secret = settings.secret_bytes
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
@@ -100,7 +116,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         time_cost=settings.password_hash_time_cost,
         memory_cost=settings.password_hash_memory_kib,
     )
-    backends = Backends(paper=PaperBackend(), live=NoExecutionBackend())
     sessions = SessionManager(db, secret, clock, timedelta(hours=settings.session_lifetime_hours))
     audit = AuditService(db, clock)
     sender = None
@@ -114,6 +129,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         secret,
         TokenPolicy(
             prefix=settings.token_prefix,
+            permissions=catalogue,
             default_lifetime=timedelta(days=settings.token_default_lifetime_days),
             max_lifetime=timedelta(days=settings.token_max_lifetime_days),
             max_active_per_account=settings.max_active_tokens_per_account,
@@ -122,8 +138,10 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
     usage_reports = UsageReports(db, clock, timedelta(days=settings.usage_retention_days))
     api_url = settings.effective_public_url + API_PAGE
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
+        api=api,
+        permissions=catalogue,
         clock=clock,
         db=db,
         bus=bus,
@@ -155,12 +173,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
         terms=TermsService(db, clock),
         tokens=tokens,
-        bots=BotService(db, clock, backends),
-        positions=PositionService(db, clock, backends),
-        orders=OrderService(db),
-        variables=VariableService(db, clock),
-        reports=ReportService(db, clock),
-        brokers=BrokerConnectionService(db),
         wallet=WalletLoginService(
             db,
             clock,
@@ -181,7 +193,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             bus,
             secret,
             Sealer(secret),
-            KeyPolicy(settings.token_prefix, list(settings.account_key_permissions)),
+            KeyPolicy(settings.token_prefix, account_key_permissions(settings, catalogue)),
         ),
         audit=audit,
         leaks=LeakService(
@@ -193,7 +205,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             api_url,
         ),
         jobs=Jobs(
-            ReminderJob(db, clock, list(settings.reminder_days), api_url),
+            ReminderJob(db, clock, list(settings.reminder_days), api_url, catalogue),
             UnusedTokenJob(
                 db,
                 clock,
@@ -210,3 +222,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             settings.jobs_interval_seconds,
         ),
     )
+    if api.start is not None:
+        runtime.guarded_services = api.start(runtime)
+    return runtime

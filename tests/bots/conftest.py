@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from keystead.access.permissions import ALL_PERMISSIONS
+from keystead.cli.demo import seed_demo
 from keystead.config import Settings
 from keystead.runtime import Runtime
 from keystead.services.audit import Actor
-from keystead.services.demo import seed_demo
 from tests.backends import Backend
+from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import bearer
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from keystead.access.permissions import ALL_PERMISSIONS
 from tests.bots.conftest import Demo, demo_token
+from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import bearer, sign_up
 
 INVALID_PERMISSIONS = {"success": False, "message": "Invalid token permissions", "data": []}
@@ -31,7 +31,7 @@ BODIES = {
 
 def routes(app: FastAPI) -> list[tuple[str, str, str]]:
     return [
-        (method, route.path, permission.value)
+        (method, route.path, str(permission))
         for route, permission in app.state.permissions
         for method in sorted(route.methods or ())
     ]

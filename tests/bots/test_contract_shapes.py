@@ -1,5 +1,5 @@
 """Every object the bots API returns validates against the models built from the field
-tables of WHISPERTRADES_V1.md and against keystead's own models (`keystead.whispertrades`),
+tables of WHISPERTRADES_V1.md and against keystead's own models (`keystead.trading.wire`),
 for demo data in every bot status."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from keystead import whispertrades
+from keystead.trading import wire as whispertrades
 from tests.bots.conftest import Demo
 from tests.contract import whispertrades as contract
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from keystead.runtime import Runtime
-from keystead.services.demo_trading import PLANS, seed_trading
-from keystead.store.trading import Bot, Position
+from keystead.trading.services.demo_data import PLANS, seed_trading
+from keystead.trading.tables import Bot, Position
 
 
 async def test_every_bot_meant_to_hold_a_position_holds_one_whatever_the_date(

@@ -23,7 +23,7 @@ from alembic import command
 from sqlalchemy import select, update
 
 from keystead.store.migrate import alembic_config
-from keystead.store.trading import Bot
+from keystead.trading.tables import Bot
 from tests.bots.conftest import Demo
 
 CLOCK_RANGE = re.compile(r"[0-9]{2}:[0-9]{2}( to [0-9]{2}:[0-9]{2})?")

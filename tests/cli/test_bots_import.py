@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keystead.api import v1_views
 from keystead.cli import app
+from keystead.cli.demo import seed_demo
 from keystead.config import Settings
 from keystead.runtime import build_runtime
-from keystead.services.demo import seed_demo
-from keystead.services.paging import Listing
+from keystead.trading.api import views
+from keystead.trading.context import trading_of
+from keystead.trading.services.paging import Listing
 from tests.cli.test_cli import environment  # noqa: F401 - the CLI's environment fixture
 
 runner = CliRunner()
@@ -30,15 +31,15 @@ def export_demo() -> dict[str, Any]:
             credentials = await seed_demo(runtime)
             account = await runtime.accounts.find(credentials.email)
             assert account is not None
-            bots = await runtime.bots.for_account(account.id, None, True)
-            positions = await runtime.positions.for_account(account.id, Listing())
-            orders = await runtime.orders.for_account(account.id, Listing())
-            brokers = await runtime.brokers.for_account(account.id)
+            bots = await trading_of(runtime).bots.for_account(account.id, None, True)
+            positions = await trading_of(runtime).positions.for_account(account.id, Listing())
+            orders = await trading_of(runtime).orders.for_account(account.id, Listing())
+            brokers = await trading_of(runtime).brokers.for_account(account.id)
             return {
-                "broker_connections": [v1_views.broker_connection(b) for b in brokers],
-                "bots": [v1_views.bot(b) for b in bots],
-                "positions": [v1_views.position(p) for p in positions],
-                "orders": [v1_views.order(o) for o in orders],
+                "broker_connections": [views.broker_connection(b) for b in brokers],
+                "bots": [views.bot(b) for b in bots],
+                "positions": [views.position(p) for p in positions],
+                "orders": [views.order(o) for o in orders],
             }
         finally:
             await runtime.close()
@@ -74,7 +75,7 @@ def counts() -> dict[str, int]:
     async def count() -> dict[str, int]:
         from sqlalchemy import func, select
 
-        from keystead.store.trading import Bot, Order, Position
+        from keystead.trading.tables import Bot, Order, Position
 
         runtime = build_runtime(Settings())
         try:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for any `keystead.whispertrades` model, read from its fields.
+"""Hypothesis strategies for any `keystead.trading.wire` model, read from its fields.
 
 Values are JSON-ready (what a file or a client sends): times as ISO 8601 text with a
 zone, dates as `YYYY-MM-DD`, numbers finite. Each field's type decides its values, so
@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import SkipJsonSchema
 
-from keystead.whispertrades import NUMBER_PATTERN, WEEKDAYS, days_of_week_text, time_of_day_text
+from keystead.trading.wire import NUMBER_PATTERN, WEEKDAYS, days_of_week_text, time_of_day_text
 
 # Wide enough to cover far dates, inside what both stores keep.
 FIRST_DAY = date(1970, 1, 1)

@@ -18,16 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from keystead import whispertrades as wire
-from keystead.api import v1_views
 from keystead.envelope import JSONResponse
-from keystead.services.bot_settings import (
+from keystead.trading import wire
+from keystead.trading.api import views
+from keystead.trading.services.bot_settings import (
     AdjustmentSettings,
     EntryConditionSettings,
     ExitConditionSettings,
 )
-from keystead.services.bots import BotDetails
-from keystead.services.importer import (
+from keystead.trading.services.bots import BotDetails
+from keystead.trading.services.importer import (
     BotRecord,
     BrokerConnectionRecord,
     OrderRecord,
@@ -37,11 +37,11 @@ from keystead.services.importer import (
     order_row,
     position_row,
 )
-from keystead.services.orders import OrderDetails
-from keystead.services.positions import PositionDetails
-from keystead.services.reports import ReportDetails
-from keystead.services.variables import VariableDetails
-from keystead.store.trading import Bot, BrokerConnection, Report, Variable
+from keystead.trading.services.orders import OrderDetails
+from keystead.trading.services.positions import PositionDetails
+from keystead.trading.services.reports import ReportDetails
+from keystead.trading.services.variables import VariableDetails
+from keystead.trading.tables import Bot, BrokerConnection, Report, Variable
 from tests.contract import strategies as gen
 from tests.contract.whispertrades import validate_json
 
@@ -112,9 +112,9 @@ def a_bot(broker: BrokerConnection) -> Bot:
 def test_broker_connections(generated: dict[str, Any]) -> None:
     record = BrokerConnectionRecord.model_validate_json(json.dumps(generated), strict=True)
     row = broker_row(ACCOUNT, record)
-    shown = shown_as(wire.BrokerConnectionResponse, v1_views.broker_connection(row))
+    shown = shown_as(wire.BrokerConnectionResponse, views.broker_connection(row))
     same(shown, read(wire.BrokerConnectionResponse, generated))
-    shown_as(wire.BaseBrokerConnection, v1_views.base_broker(row))
+    shown_as(wire.BaseBrokerConnection, views.base_broker(row))
 
 
 def settings_without_variables(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Any]]:
@@ -145,12 +145,12 @@ def test_bots_with_and_without_their_settings(generated: dict[str, Any]) -> None
     row = bot_row(ACCOUNT, record, {broker.number: broker}, {}, "bots[0]", NOW)
     row.id = 3
     details = BotDetails(row, broker, {})
-    shown = shown_as(wire.BotResponse, v1_views.bot(details))
+    shown = shown_as(wire.BotResponse, views.bot(details))
     expected = read(wire.BotResponse, {**generated, "symbol": generated["symbol"].upper()})
     derived = {"broker_connection", "can_enable", "can_disable", "variables"}
     same(shown, expected, leaving_out=derived)
     assert getattr(shown, "can_enable") is (generated["status"] != "Enabled")  # noqa: B009
-    plain = json.loads(sent(v1_views.bot(details, include_details=False)))
+    plain = json.loads(sent(views.bot(details, include_details=False)))
     assert not {"entry_condition", "exit_condition", "adjustments"} & set(plain)
     shown_as(wire.BotResponse, plain)
 
@@ -182,7 +182,7 @@ def test_positions(generated: dict[str, Any]) -> None:
     broker = a_broker()
     bot = a_bot(broker)
     row = position_row(ACCOUNT, record, {bot.number: bot}, "positions[0]")
-    shown = shown_as(wire.PositionResponse, v1_views.position(PositionDetails(row, bot, broker)))
+    shown = shown_as(wire.PositionResponse, views.position(PositionDetails(row, bot, broker)))
     quotes = {"current_bid", "current_mid", "current_ask", "current_profit", "current_delta"}
     derived = {"bot", "broker_connection", "is_paper", *quotes}
     same(shown, read(wire.PositionResponse, generated), leaving_out=derived)
@@ -205,7 +205,7 @@ def test_orders(generated: dict[str, Any]) -> None:
     record = OrderRecord.model_validate_json(json.dumps(generated), strict=True)
     bot = a_bot(a_broker())
     row = order_row(ACCOUNT, record, {bot.number: bot}, "orders[0]")
-    shown = shown_as(wire.OrderResponse, v1_views.order(OrderDetails(row, bot)))
+    shown = shown_as(wire.OrderResponse, views.order(OrderDetails(row, bot)))
     same(shown, read(wire.OrderResponse, generated), leaving_out={"bot"})
 
 
@@ -218,9 +218,9 @@ def test_variables_alone_and_as_bots_show_them(
     fields = given_variable.model_dump(exclude={"bot"})
     row = Variable(id=5, account_id=ACCOUNT, bot_id=None, bot_value_to_set=None, **fields)
     bot_number = generated["bot"]
-    shown = shown_as(wire.VariableResponse, v1_views.variable(VariableDetails(row, bot_number)))
+    shown = shown_as(wire.VariableResponse, views.variable(VariableDetails(row, bot_number)))
     same(shown, given_variable)
-    in_condition = shown_as(wire.BotVariable, v1_views.bot_variable(row, condition))
+    in_condition = shown_as(wire.BotVariable, views.bot_variable(row, condition))
     assert getattr(in_condition, "condition") == condition  # noqa: B009
     assert getattr(in_condition, "bot_value_to_set") == "Free Text"  # noqa: B009
 
@@ -235,9 +235,9 @@ def test_reports(generated: dict[str, Any]) -> None:
     bot = a_bot(broker)
     results = given_report.results.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
     details = ReportDetails(row, [bot], [broker], results)
-    shown = shown_as(wire.ReportResponse, v1_views.report(details))
+    shown = shown_as(wire.ReportResponse, views.report(details))
     same(shown, given_report, leaving_out={"brokers", "bots"})
-    assert orjson.loads(sent(v1_views.report(details)))["bots"] == [
+    assert orjson.loads(sent(views.report(details)))["bots"] == [
         {"name": bot.name, "number": bot.number}
     ]
 

@@ -16,13 +16,13 @@ from eth_account import Account
 from fastapi import FastAPI
 from schemathesis.python.asgi import ASGIClient
 
-from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.access.sessions import CSRF_HEADER, SESSION_COOKIE
 from keystead.app import create_app
+from keystead.cli.demo import DemoCredentials, seed_demo
 from keystead.config import Settings
 from keystead.runtime import build_runtime
-from keystead.services.demo import DemoCredentials, seed_demo
 from tests.backends import TEST_SECRET
+from tests.catalogue import ALL_PERMISSIONS
 from tests.wallet.conftest import sign
 
 # Every limit an attacker-facing path has, lifted: a fuzzer sends thousands of requests

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.runtime import Runtime
 from keystead.store.models import AuditEvent
+from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import User, sign_up
 from tests.wallet.conftest import wallet_sign_in
 

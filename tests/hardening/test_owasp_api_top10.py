@@ -20,21 +20,22 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from keystead.access import tokens
-from keystead.access.permissions import ALL_PERMISSIONS
-from keystead.api import v1_views
 from keystead.app import create_app
 from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.errors import InvalidInput
 from keystead.runtime import Runtime
-from keystead.services.importer import Importer, parse
-from keystead.services.paging import Listing
-from keystead.store.trading import Bot
+from keystead.trading.api import views
+from keystead.trading.context import trading_of
+from keystead.trading.services.importer import Importer, parse
+from keystead.trading.services.paging import Listing
+from keystead.trading.tables import Bot
 from keystead.version import __version__
 from keystead.web.page_route import PageRoute
 from tests.api.test_api_tokens import TOKEN_FIELDS
 from tests.backends import Backend
 from tests.bots.conftest import demo_token
+from tests.catalogue import ALL_PERMISSIONS
 from tests.cli.test_bots_import import renumbered
 from tests.factories import PASSWORD, bearer, sign_up
 from tests.wallet.conftest import challenge, sign, wallet_sign_in
@@ -62,8 +63,8 @@ async def test_api1_broken_object_level_authorization(
     """Another account's bot, position or token, addressed by its id, is a 404 — the
     same answer as an id that does not exist — and is left unchanged."""
     owner_id, owner_token = await demo_token(runtime, sorted(ALL_PERMISSIONS))
-    [bot, *_] = await runtime.bots.for_account(owner_id, None, False)
-    [position, *_] = await runtime.positions.for_account(owner_id, Listing())
+    [bot, *_] = await trading_of(runtime).bots.for_account(owner_id, None, False)
+    [position, *_] = await trading_of(runtime).positions.for_account(owner_id, Listing())
     intruder = await sign_up(client)
     theirs = bearer((await intruder.create_token(sorted(ALL_PERMISSIONS)))["token"])
     number = bot.bot.number
@@ -80,7 +81,7 @@ async def test_api1_broken_object_level_authorization(
     missing = await client.get("/v1/bots/ZZZZZZZZZZ", headers=theirs)
     assert missing.json() == {"success": False, "message": "Bot not found", "data": []}
     still = await client.get(f"/v1/bots/{number}", headers=bearer(owner_token))
-    assert still.json()["data"]["status"] == v1_views.bot(bot)["status"]
+    assert still.json()["data"]["status"] == views.bot(bot)["status"]
 
     victim = await sign_up(client)
     token = await victim.create_token(["bots:read"])
@@ -371,12 +372,12 @@ async def test_api10_unsafe_consumption_of_apis(
     is validated as strictly as a request: an unexpected field or type refuses the whole
     file; text that is allowed in is shown as text, never run as markup."""
     owner_id, _ = await demo_token(runtime, ["bots:read"])
-    bots = await runtime.bots.for_account(owner_id, None, True)
-    brokers = await runtime.brokers.for_account(owner_id)
+    bots = await trading_of(runtime).bots.for_account(owner_id, None, True)
+    brokers = await trading_of(runtime).brokers.for_account(owner_id)
     export: dict[str, Any] = renumbered(
         {
-            "broker_connections": [v1_views.broker_connection(b) for b in brokers],
-            "bots": [v1_views.bot(b) for b in bots],
+            "broker_connections": [views.broker_connection(b) for b in brokers],
+            "bots": [views.bot(b) for b in bots],
             "positions": [],
             "orders": [],
         }

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from keystead.access.permissions import ALL_PERMISSIONS
 from tests.backends import REDIS_URL, create_database, drop_database, flush_redis, postgres_url
+from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import PASSWORD
 from tests.server.conftest import Server, start_server, stop_server
 

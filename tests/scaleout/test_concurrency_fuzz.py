@@ -21,8 +21,8 @@ import pytest
 from eth_account import Account
 
 from keystead.access import tokens
-from keystead.access.permissions import ALL_PERMISSIONS
 from keystead.access.sessions import SESSION_COOKIE
+from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import PASSWORD
 from tests.scaleout.conftest import CONCURRENCY_STATS, ConcurrencyStats, cluster_env, two_instances
 from tests.wallet.conftest import sign

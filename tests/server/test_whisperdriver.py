@@ -13,8 +13,8 @@ from WhisperDriver.Obj.endpoints import WhisperTradesEndpoints
 from WhisperDriver.Obj.scheduler import WhisperTradesScheduler
 from WhisperDriver.Obj.variables import WhisperTradesVariables
 
-from keystead.access.permissions import ALL_PERMISSIONS
-from keystead.services.demo import DEMO_EMAIL, DEMO_PASSWORD
+from keystead.cli.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.catalogue import ALL_PERMISSIONS
 from tests.server.conftest import Server, start_server, stop_server
 
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from keystead.services.performance import trading_days
-from keystead.web.bot_pages import monthly
+from keystead.trading.pages import monthly
+from keystead.trading.services.performance import trading_days
 from keystead.web.charts import HEIGHT, WIDTH, line_chart, nice_step
 
 

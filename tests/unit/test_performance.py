@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keystead.services.performance import Trade, daily_history, results, trading_days
+from keystead.trading.services.performance import Trade, daily_history, results, trading_days
 
 # Field types copied from the tables of /work/shared/WHISPERTRADES_V1.md. Optional[int] and
 # Optional[float] trade counts always come back as numbers; see the module's docstrings.

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from keystead.services.demo import DEMO_EMAIL, DEMO_PASSWORD
+from keystead.cli.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.server.conftest import Server
 from tests.web.conftest import screenshot
 

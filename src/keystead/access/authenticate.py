@@ -17,7 +17,8 @@ from datetime import datetime
 import structlog
 from sqlalchemy import or_, select
 
-from keystead.access import allowlist, tokens
+from keystead import allowlist
+from keystead.access import tokens
 from keystead.access.cache import CredentialCache
 from keystead.access.expiry import expiration_value
 from keystead.access.principal import Principal

@@ -9,7 +9,6 @@ from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from keystead.access.permissions import Permission
 from keystead.access.principal import Principal
 from keystead.errors import InvalidPermissions
 
@@ -20,7 +19,7 @@ _KNOWN_PATHS = 4096
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-def requires(permission: Permission) -> Callable[[Endpoint], Endpoint]:
+def requires(permission: str) -> Callable[[Endpoint], Endpoint]:
     """Declare the permission a `/v1` endpoint needs. Put it under the route decorator."""
 
     def mark(endpoint: Endpoint) -> Endpoint:
@@ -38,8 +37,8 @@ class PermissionTable:
     """The compiled route → permission table the guard reads on every request."""
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
-        self._entries: list[tuple[RouteContext, Permission]] = []
-        self._known: dict[tuple[str, str], Permission | None] = {}
+        self._entries: list[tuple[RouteContext, str]] = []
+        self._known: dict[tuple[str, str], str | None] = {}
         missing = []
         # Included routers are nested; iter_route_contexts flattens them with full paths.
         for route in iter_route_contexts(list(routes)):
@@ -56,7 +55,7 @@ class PermissionTable:
     def __iter__(self) -> Any:
         return iter(self._entries)
 
-    def permission_for(self, scope: Scope) -> Permission | None:
+    def permission_for(self, scope: Scope) -> str | None:
         """The permission of the route this request will reach; None if no route matches."""
         # Matching is a regex per route; the answer depends only on method and path,
         # so it is remembered (bounded: a flood of distinct paths only empties it).
@@ -71,7 +70,7 @@ class PermissionTable:
         self._known[key] = permission
         return permission
 
-    def _match(self, scope: Scope) -> Permission | None:
+    def _match(self, scope: Scope) -> str | None:
         for route, permission in self._entries:
             match, _ = route.matches(scope)
             if match is Match.FULL:
@@ -79,7 +78,7 @@ class PermissionTable:
         return None
 
 
-def authorize(principal: Principal, permission: Permission | None) -> None:
+def authorize(principal: Principal, permission: str | None) -> None:
     # A StrEnum member hashes and compares as its id, so it is looked up directly
     # (`.value` is a descriptor call on every request).
     if permission is not None and permission not in principal.permissions:

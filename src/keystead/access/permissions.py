@@ -1,72 +1,65 @@
-"""The permission catalogue: ids, labels and what each one guards (CONTRACT §3)."""
+"""The permission catalogue: ids, labels and what each one guards (CONTRACT §3).
+
+keystead declares one permission of its own (`account:read`, for `/v1/account`); the
+guarded API brings the rest. The catalogue is assembled once at start-up, in display
+order, and every check of a permission id (token edits, account-key settings, the
+token page, the OpenAPI document) reads that one object.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Permission(StrEnum):
-    ACCOUNT_READ = "account:read"
-    BOTS_READ = "bots:read"
-    BOTS_WRITE = "bots:write"
-    POSITIONS_READ = "positions:read"
-    POSITIONS_WRITE = "positions:write"
-    REPORTS_READ = "reports:read"
-    REPORTS_WRITE = "reports:write"
-    ORDERS_READ = "orders:read"
-    VARIABLES_READ = "variables:read"
-    VARIABLES_WRITE = "variables:write"
-    BROKER_CONNECTIONS_READ = "broker_connections:read"
+ACCOUNT_READ = "account:read"
 
 
 @dataclass(frozen=True, slots=True)
 class PermissionInfo:
-    id: Permission
+    id: str
     label: str
     resource: str
     guards: str
 
 
-CATALOGUE: tuple[PermissionInfo, ...] = (
-    PermissionInfo(Permission.ACCOUNT_READ, "Read Account", "Account", "GET /v1/account"),
-    PermissionInfo(Permission.BOTS_READ, "Read Bots", "Bots", "GET /v1/bots…, performance history"),
-    PermissionInfo(Permission.BOTS_WRITE, "Write Bots", "Bots", "enable, disable, modify bots"),
-    PermissionInfo(
-        Permission.POSITIONS_READ, "Read Positions", "Positions", "GET /v1/bots/positions…"
-    ),
-    PermissionInfo(
-        Permission.POSITIONS_WRITE, "Write Positions", "Positions", "open and close positions"
-    ),
-    PermissionInfo(Permission.REPORTS_READ, "Read Reports", "Reports", "GET /v1/bots/reports…"),
-    PermissionInfo(
-        Permission.REPORTS_WRITE, "Write Reports", "Reports", "create, edit, run reports"
-    ),
-    PermissionInfo(Permission.ORDERS_READ, "Read Orders", "Orders", "GET /v1/bots/orders…"),
-    PermissionInfo(
-        Permission.VARIABLES_READ, "Read Variables", "Variables", "GET /v1/bots/variables…"
-    ),
-    PermissionInfo(Permission.VARIABLES_WRITE, "Write Variables", "Variables", "edit a variable"),
-    PermissionInfo(
-        Permission.BROKER_CONNECTIONS_READ,
-        "Read Broker Connections",
-        "Broker Connections",
-        "GET /v1/broker_connections…",
-    ),
+PLATFORM_PERMISSIONS: tuple[PermissionInfo, ...] = (
+    PermissionInfo(ACCOUNT_READ, "Read Account", "Account", "GET /v1/account"),
 )
 
-ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)
 
+class PermissionCatalogue:
+    """Every permission a token may hold, in the order pages and errors list them."""
 
-def normalise(requested: list[str]) -> list[str]:
-    """Known ids, deduplicated, in catalogue order. Raises ValueError naming unknown ones."""
-    unknown = sorted(set(requested) - ALL_PERMISSIONS)
-    if unknown:
-        raise ValueError(
-            f"unknown permission(s): {', '.join(unknown)}; "
-            f"valid ones are {', '.join(p.value for p in Permission)}"
-        )
-    if not requested:
-        raise ValueError("at least one permission is required")
-    wanted = set(requested)
-    return [p.value for p in Permission if p.value in wanted]
+    def __init__(self, entries: Iterable[PermissionInfo]) -> None:
+        self.entries: tuple[PermissionInfo, ...] = tuple(entries)
+        self.ids: tuple[str, ...] = tuple(info.id for info in self.entries)
+        self._by_id = {info.id: info for info in self.entries}
+        duplicated = sorted({id for id in self.ids if self.ids.count(id) > 1})
+        if duplicated:
+            raise ValueError(f"permission(s) declared twice: {', '.join(duplicated)}")
+
+    def __iter__(self) -> Iterator[PermissionInfo]:
+        return iter(self.entries)
+
+    def __contains__(self, permission: object) -> bool:
+        return permission in self._by_id
+
+    def label(self, permission: str) -> str:
+        info = self._by_id.get(permission)
+        return info.label if info is not None else permission
+
+    def described(self, permissions: Iterable[str]) -> list[str]:
+        """`Label (id)` for each permission, as mail names them."""
+        return [f"{self.label(permission)} ({permission})" for permission in permissions]
+
+    def normalise(self, requested: Sequence[str]) -> list[str]:
+        """Known ids, deduplicated, in catalogue order. Raises ValueError naming unknown ones."""
+        unknown = sorted(set(requested) - self._by_id.keys())
+        if unknown:
+            raise ValueError(
+                f"unknown permission(s): {', '.join(unknown)}; valid ones are {', '.join(self.ids)}"
+            )
+        if not requested:
+            raise ValueError("at least one permission is required")
+        wanted = set(requested)
+        return [id for id in self.ids if id in wanted]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keystead.access.allowlist import Network
+from keystead.allowlist import Network
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ async def create_token(
     token, plain = await runtime.tokens.create(
         session.account.id,
         body.name,
-        [p.value for p in body.permissions],
+        list(body.permissions),
         body.expires_at,
         body.allowed_ips,
         by=session.actor,
@@ -66,7 +66,7 @@ async def update_token(
 ) -> Response:
     changes = TokenChanges(
         name=body.name,
-        permissions=[p.value for p in body.permissions] if body.permissions else None,
+        permissions=list(body.permissions) if body.permissions else None,
         expires_at=body.expires_at,
         allowed_ips=body.allowed_ips,
     )

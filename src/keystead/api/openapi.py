@@ -14,12 +14,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from keystead.access.authorize import PermissionTable
-from keystead.access.permissions import CATALOGUE, Permission
+from keystead.access.permissions import PermissionCatalogue
 from keystead.api.responses import FAILURE_SCHEMAS
 
 BEARER_SCHEME = "bearerAuth"
 PERMISSION_KEY = "x-keystead-permission"
-LABELS = {info.id: info.label for info in CATALOGUE}
+PERMISSION_SCHEMA = "Permission"
 
 HEADERS: dict[str, dict[str, Any]] = {
     "X-RateLimit-Limit": {
@@ -83,11 +83,11 @@ def _header(name: str, *, required: bool) -> dict[str, Any]:
     return {"$ref": f"#/components/headers/{name}"}
 
 
-def _describe(operation: dict[str, Any], permission: Permission) -> None:
-    needs = f"Needs the `{permission.value}` permission ({LABELS[permission]})."
+def _describe(operation: dict[str, Any], permission: str, label: str) -> None:
+    needs = f"Needs the `{permission}` permission ({label})."
     described = operation.get("description", "").strip()
     operation["description"] = f"{described}\n\n{needs}" if described else needs
-    operation[PERMISSION_KEY] = permission.value
+    operation[PERMISSION_KEY] = str(permission)
     operation["security"] = [{BEARER_SCHEME: []}]
     for status, response in operation.get("responses", {}).items():
         headers = _headers_for(status)
@@ -95,11 +95,21 @@ def _describe(operation: dict[str, Any], permission: Permission) -> None:
             response["headers"] = headers
 
 
-def complete(document: dict[str, Any], permissions: PermissionTable) -> dict[str, Any]:
-    """Add the failure envelopes, the bearer scheme, and each `/v1` operation's
-    permission, security and headers to FastAPI's document."""
+def complete(
+    document: dict[str, Any], permissions: PermissionTable, catalogue: PermissionCatalogue
+) -> dict[str, Any]:
+    """Add the failure envelopes, the permission ids, the bearer scheme, and each `/v1`
+    operation's permission, security and headers to FastAPI's document."""
     components = document.setdefault("components", {})
-    components.setdefault("schemas", {}).update(FAILURE_SCHEMAS)
+    schemas = components.setdefault("schemas", {})
+    schemas.update(FAILURE_SCHEMAS)
+    # The ids come from the catalogue assembled at start-up, so the request models
+    # refer to this component rather than carry an enum of their own.
+    schemas[PERMISSION_SCHEMA] = {
+        "enum": list(catalogue.ids),
+        "title": PERMISSION_SCHEMA,
+        "type": "string",
+    }
     components.setdefault("headers", {}).update(HEADERS)
     components.setdefault("securitySchemes", {})[BEARER_SCHEME] = {
         "type": "http",
@@ -114,17 +124,19 @@ def complete(document: dict[str, Any], permissions: PermissionTable) -> dict[str
         for method in route.methods or ():
             operation = operations.get(method.lower())
             if operation is not None:
-                _describe(operation, permission)
+                _describe(operation, permission, catalogue.label(permission))
     return document
 
 
-def install(app: FastAPI, permissions: Callable[[], PermissionTable]) -> None:
+def install(
+    app: FastAPI, permissions: Callable[[], PermissionTable], catalogue: PermissionCatalogue
+) -> None:
     """Serve the completed document from `app.openapi()`, built on first use."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = complete(build(), permissions())
+            app.openapi_schema = complete(build(), permissions(), catalogue)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic.json_schema import WithJsonSchema
 
-from keystead.access.allowlist import MAX_ENTRIES as MAX_ALLOWLIST_ENTRIES
-from keystead.access.permissions import Permission
+from keystead.allowlist import MAX_ENTRIES as MAX_ALLOWLIST_ENTRIES
 from keystead.clock import isoformat
 from keystead.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from keystead.services.api_tokens import (
@@ -59,6 +59,11 @@ IsoDateTime = Annotated[
 ]
 IsoDate = Annotated[date, BeforeValidator(_text_only("a date, YYYY-MM-DD"))]
 
+PermissionId = Annotated[
+    str, WithJsonSchema({"$ref": "#/components/schemas/Permission"}), Field(max_length=64)
+]
+"""An id of the permission catalogue (the guarded API's permissions and keystead's own);
+the token service names unknown ones."""
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 TokenName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
 
@@ -90,14 +95,14 @@ AllowedIps = Annotated[
 
 class TokenCreateIn(Input):
     name: TokenName
-    permissions: Annotated[list[Permission], Field(min_length=1)]
+    permissions: Annotated[list[PermissionId], Field(min_length=1)]
     expires_at: IsoDateTime | None = None
     allowed_ips: AllowedIps | None = None
 
 
 class TokenUpdateIn(Input):
     name: TokenName | None = None
-    permissions: Annotated[list[Permission], Field(min_length=1)] | None = None
+    permissions: Annotated[list[PermissionId], Field(min_length=1)] | None = None
     expires_at: IsoDateTime | None = None
     allowed_ips: AllowedIps | None = None
 
@@ -137,7 +142,7 @@ class PreviousSecretOut(BaseModel):
 class TokenOut(BaseModel):
     id: str
     name: str
-    permissions: list[Permission]
+    permissions: list[PermissionId]
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None

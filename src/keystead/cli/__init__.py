@@ -1,10 +1,14 @@
-"""The `keystead` command: serve, db, account, token, terms, bots, demo, jobs, mail, audit."""
+"""The `keystead` command: serve, db, account, token, terms, demo, jobs, mail, audit,
+and the guarded API's own commands (the trading API's: `bots`)."""
 
 from __future__ import annotations
 
 import typer
 
-from keystead.cli import admin, audit, bots, db, demo, jobs, serve
+from keystead.cli import admin, audit, db, demo, jobs, serve
+from keystead.config import GuardedApiSetting
+from keystead.errors import ConfigurationError
+from keystead.guarded_api import load_guarded_api
 
 app = typer.Typer(
     name="keystead",
@@ -17,11 +21,24 @@ app.add_typer(db.app, name="db")
 app.add_typer(admin.accounts, name="account")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.terms, name="terms")
-app.add_typer(bots.app, name="bots")
 app.add_typer(demo.app, name="demo")
 app.add_typer(jobs.jobs, name="jobs")
 app.add_typer(jobs.mail, name="mail")
 app.command("audit")(audit.audit)
+
+
+def _add_guarded_api_commands() -> None:
+    # A guarded API that cannot load is reported by the command that needs it
+    # (`serve`, `token create`), so the rest of the CLI keeps working.
+    try:
+        guarded = load_guarded_api(GuardedApiSetting().guarded_api)
+    except ConfigurationError:
+        return
+    for name, commands in guarded.commands:
+        app.add_typer(commands, name=name)
+
+
+_add_guarded_api_commands()
 
 
 def main() -> None:

@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from keystead.access.permissions import Permission
 from keystead.api.schemas import account_view, token_view
 from keystead.cli.common import await_propagation, console, fail, print_json, run
 from keystead.clock import isoformat
-from keystead.errors import NotFound
-from keystead.runtime import Runtime
+from keystead.config import Settings
+from keystead.errors import ConfigurationError, NotFound
+from keystead.guarded_api import load_guarded_api
+from keystead.runtime import Runtime, permission_catalogue
 from keystead.services.audit import Actor
 from keystead.store.models import Account
 
@@ -87,12 +88,27 @@ def account_unsuspend(account: AccountArg, json: JsonFlag = False) -> None:
     _set_suspended(account, False, json)
 
 
+def _known_permissions(values: list[str]) -> list[str]:
+    """Checked before anything runs, so a typo is a usage error naming the valid ids."""
+    try:
+        catalogue = permission_catalogue(load_guarded_api(Settings().guarded_api))
+        return catalogue.normalise(values)
+    except (ValueError, ConfigurationError) as error:
+        raise typer.BadParameter(str(error)) from error
+
+
 @tokens.command("create")
 def token_create(
     account: Annotated[str, typer.Option("--account", "--email", help="Account email or number.")],
     name: Annotated[str, typer.Option(help="A name that says where the token is used.")],
     permission: Annotated[
-        list[Permission], typer.Option("--permission", "-p", help="Repeat for each permission.")
+        list[str],
+        typer.Option(
+            "--permission",
+            "-p",
+            help="Repeat for each permission.",
+            callback=_known_permissions,
+        ),
     ],
     expires_at: Annotated[
         datetime | None,
@@ -107,7 +123,7 @@ def token_create(
         owner = await _account(runtime, account)
         when = expires_at.replace(tzinfo=UTC) if expires_at else None
         token, plain = await runtime.tokens.create(
-            owner.id, name, [p.value for p in permission], when, by=Actor.operator()
+            owner.id, name, permission, when, by=Actor.operator()
         )
         return token_view(token, runtime.tokens.now(), runtime.tokens.policy.unused_after), plain
 

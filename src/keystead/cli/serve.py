@@ -9,11 +9,11 @@ import uvicorn
 
 from keystead.app import create_app
 from keystead.cli.common import console, fail, run
+from keystead.cli.demo import seed_demo
 from keystead.config import Settings
 from keystead.edge.protocol import envelope_protocol
 from keystead.errors import ConfigurationError
 from keystead.observability import server_log_config
-from keystead.services.demo import seed_demo
 
 
 def serve(

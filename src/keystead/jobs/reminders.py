@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from keystead.access.permissions import PermissionCatalogue
 from keystead.clock import Clock
 from keystead.mail import messages, outbox
 from keystead.services.api_tokens import TOKEN
@@ -59,8 +60,16 @@ class ReminderReport:
 
 
 class ReminderJob:
-    def __init__(self, db: Database, clock: Clock, days: list[int], extend_url: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        days: list[int],
+        extend_url: str,
+        permissions: PermissionCatalogue,
+    ) -> None:
         self._db = db
+        self._permissions = permissions
         self._clock = clock
         self._days = sorted(days, reverse=True)
         self._extend_url = extend_url
@@ -111,7 +120,7 @@ class ReminderJob:
                 mail = messages.token_expiry(
                     name=token.name,
                     preview=token.preview,
-                    permissions=list(token.permissions),
+                    permissions=self._permissions.described(token.permissions),
                     expires_at=token.expires_at,
                     days_left=wanted.days_left,
                     extend_url=self._extend_url,

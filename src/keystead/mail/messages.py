@@ -7,14 +7,11 @@ from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from keystead.access.permissions import CATALOGUE
-
 _ENVIRONMENT = Environment(
     loader=PackageLoader("keystead.mail", "templates"),
     autoescape=select_autoescape(["html"]),
     keep_trailing_newline=True,
 )
-_LABELS = {info.id.value: f"{info.label} ({info.id.value})" for info in CATALOGUE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +25,7 @@ def token_expiry(
     *,
     name: str,
     preview: str,
-    permissions: list[str],
+    permissions: list[str],  # as the catalogue describes them: `Read Bots (bots:read)`
     expires_at: datetime,
     days_left: int,
     extend_url: str,
@@ -38,7 +35,7 @@ def token_expiry(
     context = {
         "name": name,
         "preview": preview,
-        "permissions": [_LABELS.get(permission, permission) for permission in permissions],
+        "permissions": permissions,
         "expires_on": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
         "days_left": days_left,
         "expired": expired,

@@ -10,8 +10,9 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keystead.access import allowlist, tokens
-from keystead.access.permissions import normalise
+from keystead import allowlist
+from keystead.access import tokens
+from keystead.access.permissions import PermissionCatalogue
 from keystead.clock import Clock, isoformat
 from keystead.errors import Conflict, InvalidInput, NotFound
 from keystead.events import journal
@@ -43,6 +44,7 @@ def status_of(token: ApiToken, now: datetime) -> str:
 @dataclass(frozen=True, slots=True)
 class TokenPolicy:
     prefix: str
+    permissions: PermissionCatalogue
     default_lifetime: timedelta
     max_lifetime: timedelta
     max_active_per_account: int
@@ -88,9 +90,9 @@ def clean_name(name: str) -> str:
     return name
 
 
-def clean_permissions(permissions: list[str]) -> list[str]:
+def clean_permissions(permissions: list[str], catalogue: PermissionCatalogue) -> list[str]:
     try:
-        return normalise(permissions)
+        return catalogue.normalise(permissions)
     except ValueError as error:
         raise InvalidInput("permissions", str(error)) from error
 
@@ -177,7 +179,7 @@ class ApiTokenService:
         """Mint a token; the plain text is returned here once and never stored."""
         now = self.now()
         name = clean_name(name)
-        permissions = clean_permissions(permissions)
+        permissions = clean_permissions(permissions, self.policy.permissions)
         allowed = clean_allowlist(allowed_ips or [])
         expires_at = self._check_expiry(expires_at or now + self.policy.default_lifetime, now)
         plain = tokens.mint(self.policy.prefix)
@@ -225,7 +227,7 @@ class ApiTokenService:
             if changes.name is not None:
                 token.name = clean_name(changes.name)
             if changes.permissions is not None:
-                token.permissions = clean_permissions(changes.permissions)
+                token.permissions = clean_permissions(changes.permissions, self.policy.permissions)
             if changes.expires_at is not None:
                 if status_of(token, now) == TokenStatus.EXPIRED:
                     await self._check_capacity(session, account_id, now)

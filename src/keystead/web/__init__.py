@@ -1,14 +1,15 @@
-"""[web] The pages people use: server-rendered, calling the same services as `api/`."""
+"""[web] The pages people use: server-rendered, calling the same services as `api/`.
+The guarded API adds its own pages, templates and header links."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from keystead.guarded_api import GuardedApi
 from keystead.web import (
     audit_page,
     auth_pages,
-    bot_pages,
     key_page,
     terms_page,
     token_pages,
@@ -17,13 +18,14 @@ from keystead.web import (
 from keystead.web.rendering import Pages
 
 
-def include_pages(app: FastAPI) -> None:
-    app.state.pages = Pages(app.state.runtime.settings)
+def include_pages(app: FastAPI, api: GuardedApi) -> None:
+    app.state.pages = Pages(app.state.runtime.settings, api)
     app.include_router(auth_pages.router)  # / /login /register /logout
     app.include_router(terms_page.router)  # /settings/api
     app.include_router(audit_page.router)  # /settings/security (the account's audit log)
     app.include_router(token_pages.router)  # /api /api/tokens[/{id}/edit|extend|roll|revoke]
     app.include_router(usage_page.router)  # /api/tokens/{id}/usage
     app.include_router(key_page.router)  # /wallet /wallet/key/generate|disable
-    app.include_router(bot_pages.router)  # /bots /bots/{number}[/enable|disable]
+    for router in api.pages:
+        app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("keystead.web", "static")]), name="static")

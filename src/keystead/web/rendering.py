@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from starlette.requests import Request
@@ -14,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from keystead.access.sealing import Sealer
 from keystead.access.sessions import cookie_name
 from keystead.config import Settings
+from keystead.guarded_api import GuardedApi
 from keystead.version import __version__
 from keystead.web.flash import Flash, FlashCookie
 from keystead.web.security import PAGE_HEADERS
@@ -68,9 +76,13 @@ def markdown(text: str, heading_offset: int = 1) -> Markup:
     return Markup(html)  # noqa: S704 - rendered with raw HTML disabled
 
 
-def _environment() -> Environment:
+def _environment(api: GuardedApi) -> Environment:
+    # keystead's templates first: a guarded API extends `base.html`, never replaces it.
+    loaders: list[BaseLoader] = [PackageLoader("keystead.web", "templates")]
+    if api.templates is not None:
+        loaders.append(PackageLoader(api.templates, "templates"))
     environment = Environment(
-        loader=PackageLoader("keystead.web", "templates"),
+        loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -78,14 +90,15 @@ def _environment() -> Environment:
     )
     environment.filters.update(when=when, day=day, money=money, percent=percent, markdown=markdown)
     environment.globals["version"] = __version__
+    environment.globals["guarded_nav"] = api.nav
     return environment
 
 
 class Pages:
     """Renders pages and redirects for one keystead process."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._environment = _environment()
+    def __init__(self, settings: Settings, api: GuardedApi) -> None:
+        self._environment = _environment(api)
         self._secure = settings.is_https
         self._flash = FlashCookie(Sealer(settings.secret_bytes, FLASH_PURPOSE), self._secure)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from keystead.access.permissions import CATALOGUE, PermissionInfo
+from keystead.access.permissions import PermissionCatalogue, PermissionInfo
 from keystead.api.deps import AppRuntime
 from keystead.errors import Conflict, InvalidInput, KeysteadError, TermsNotAccepted
 from keystead.runtime import API_PAGE
@@ -32,17 +32,12 @@ from keystead.web.visitor import Member, SignedIn
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-_LABELS = {info.id.value: info.label for info in CATALOGUE}
-
-
-def _grouped(catalogue: tuple[PermissionInfo, ...]) -> list[tuple[str, list[PermissionInfo]]]:
+def _grouped(catalogue: PermissionCatalogue) -> list[tuple[str, list[PermissionInfo]]]:
+    """The permission checkboxes, a group per resource."""
     groups: dict[str, list[PermissionInfo]] = {}
     for info in catalogue:
         groups.setdefault(info.resource, []).append(info)
     return list(groups.items())
-
-
-PERMISSION_GROUPS = _grouped(CATALOGUE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +72,11 @@ class TokenForm:
 
 
 def _row(
-    token: ApiToken, now: datetime, warn_within: timedelta, unused_after: timedelta
+    token: ApiToken,
+    now: datetime,
+    warn_within: timedelta,
+    unused_after: timedelta,
+    catalogue: PermissionCatalogue,
 ) -> TokenRow:
     status = status_of(token, now)
     grace = in_grace(token, now)
@@ -90,7 +89,7 @@ def _row(
         id=token.id,
         name=token.name,
         preview=token.preview,
-        permissions=[_LABELS.get(p, p) for p in token.permissions],
+        permissions=[catalogue.label(p) for p in token.permissions],
         created_at=token.created_at,
         expires_at=token.expires_at,
         last_used_at=token.last_used_at,
@@ -106,7 +105,8 @@ def _row(
 def _rows(runtime: AppRuntime, tokens: list[ApiToken]) -> list[TokenRow]:
     now = runtime.clock.now()
     warn_within = timedelta(days=max(runtime.settings.reminder_days))
-    return [_row(token, now, warn_within, runtime.tokens.policy.unused_after) for token in tokens]
+    unused_after = runtime.tokens.policy.unused_after
+    return [_row(token, now, warn_within, unused_after, runtime.permissions) for token in tokens]
 
 
 def _addresses(value: str) -> list[str]:
@@ -193,7 +193,7 @@ async def _api_page(
         unused_days=runtime.tokens.policy.unused_after.days,
         terms_accepted=member.account.terms_accepted_version == terms.version,
         terms_version=terms.version,
-        groups=PERMISSION_GROUPS,
+        groups=_grouped(runtime.permissions),
         form=form or TokenForm(expires_on=expiry.default_date),
         form_open=form is not None,
         warn_days=warn_within.days,
@@ -244,7 +244,7 @@ async def _edit_page(
         "token_edit.html",
         status=status,
         token=_rows(runtime, [token])[0],
-        groups=PERMISSION_GROUPS,
+        groups=_grouped(runtime.permissions),
         form=form,
         extended_until=now + runtime.tokens.policy.default_lifetime,
         expiry=_expiry_choice(runtime),

@@ -8,9 +8,12 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from keystead.store import trading  # noqa: F401 - registers the trading tables
+from keystead.config import GuardedApiSetting
+from keystead.guarded_api import load_guarded_api
 from keystead.store.models import Base
 
+# Loading the guarded API registers its tables too, for `alembic revision --autogenerate`.
+load_guarded_api(GuardedApiSetting().guarded_api)
 target_metadata = Base.metadata
 
 

@@ -13,13 +13,13 @@ Create Date: 2026-12-04 23:00:00
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-from keystead.whispertrades import days_of_week_text, time_of_day_text
 
 revision = "0007"
 down_revision = "0006"
@@ -34,6 +34,63 @@ bots = sa.table(
 )
 
 Convert = Callable[[Any], Any]
+
+# The text rules as this revision applied them, frozen here: a migration must give the
+# same result whenever it runs, whatever the wire rules of later versions become.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+ALL_DAYS = "All"
+_DAY_NAMES = {day.lower(): day for day in (ALL_DAYS, *WEEKDAYS)}
+_CLOCK = re.compile(r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?")
+_RANGE = re.compile(r"\s+to\s+", re.IGNORECASE)
+
+
+def days_of_week_text(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"days_of_week"}:
+        value = value["days_of_week"]
+    if not isinstance(value, str):
+        return value
+    days = set()
+    for part in value.split(","):
+        day = _DAY_NAMES.get(part.strip().lower())
+        if day is None:
+            raise ValueError(part)
+        days.add(day)
+    if ALL_DAYS in days:
+        if len(days) > 1:
+            raise ValueError(value)
+        return ALL_DAYS
+    return ", ".join(day for day in WEEKDAYS if day in days)
+
+
+def _clock_time(text: Any) -> dt.time:
+    match = _CLOCK.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(text)
+    hour, minute = int(match["hour"]), int(match["minute"])
+    if hour > 23 or minute > 59 or int(match["second"] or 0):
+        raise ValueError(text)
+    return dt.time(hour, minute)
+
+
+def time_of_day_text(value: Any) -> Any:
+    if (
+        isinstance(value, dict)
+        and "start_time" in value
+        and set(value) <= {"start_time", "end_time"}
+    ):
+        parts = [value["start_time"]]
+        if value.get("end_time") is not None:
+            parts.append(value["end_time"])
+    elif isinstance(value, str):
+        parts = _RANGE.split(value.strip())
+    else:
+        return value
+    if len(parts) > 2:
+        raise ValueError(value)
+    times = [_clock_time(part) for part in parts]
+    if len(times) == 2 and times[1] <= times[0]:
+        raise ValueError(value)
+    return " to ".join(f"{moment:%H:%M}" for moment in times)
 
 
 def _as_text(value: Any, canonical: Convert, inner: Convert) -> Any:

@@ -1,5 +1,5 @@
 """A bot's settings as clients send them and as they are stored: the Whispertrades
-entry and exit conditions and adjustments (`keystead.whispertrades`), with the
+entry and exit conditions and adjustments (`keystead.trading.wire`), with the
 variables they test kept as references (number and comparison) and shown, when
 read, with the variable's current value.
 """
@@ -12,7 +12,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from keystead.errors import InvalidInput
-from keystead.whispertrades import Adjustment, Comparison, EntryCondition, ExitCondition
+from keystead.trading.wire import Adjustment, Comparison, EntryCondition, ExitCondition
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -12,16 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound
-from keystead.services.bot_settings import (
+from keystead.store.db import Database
+from keystead.trading.engine import Backends, ExecutionBackend
+from keystead.trading.services.bot_settings import (
     EntryConditionSettings,
     ExitConditionSettings,
     VariableReference,
     validated,
 )
-from keystead.services.execution import ExecutionBackend
-from keystead.store.db import Database
-from keystead.store.trading import Bot, BrokerConnection, Position, Variable
-from keystead.whispertrades import BotStatus
+from keystead.trading.tables import Bot, BrokerConnection, Position, Variable
+from keystead.trading.wire import BotStatus
 
 ENABLED = "Enabled"
 DISABLED = "Disabled"
@@ -46,17 +46,6 @@ class BotChanges:
     notes: str | None = None
     entry_condition: dict[str, Any] | None = None
     exit_condition: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Backends:
-    """Paper bots trade on `paper`; live bots on the operator's `live` engine."""
-
-    paper: ExecutionBackend
-    live: ExecutionBackend
-
-    def for_bot(self, bot: Bot) -> ExecutionBackend:
-        return self.paper if bot.is_paper else self.live
 
 
 async def owned_bot(

@@ -1,4 +1,4 @@
-"""Rows → the `/v1` objects, their shapes derived from `keystead.whispertrades`.
+"""Rows → the `/v1` objects, their shapes derived from `keystead.trading.wire`.
 
 Each view takes every field of its model from the row attribute of the same name,
 except the fields it is given (related objects, derived values), so no field list
@@ -16,13 +16,13 @@ from typing import Any, get_args
 from pydantic import AwareDatetime, BaseModel
 
 from keystead.clock import isoformat
-from keystead.services.bots import ENABLED, BotDetails
-from keystead.services.orders import OrderDetails
-from keystead.services.positions import PositionDetails
-from keystead.services.reports import ReportDetails
-from keystead.services.variables import FREE_TEXT, VariableDetails
-from keystead.store.trading import Bot, Variable
-from keystead.whispertrades import (
+from keystead.trading.services.bots import ENABLED, BotDetails
+from keystead.trading.services.orders import OrderDetails
+from keystead.trading.services.positions import PositionDetails
+from keystead.trading.services.reports import ReportDetails
+from keystead.trading.services.variables import FREE_TEXT, VariableDetails
+from keystead.trading.tables import Bot, Variable
+from keystead.trading.wire import (
     BaseBrokerConnection,
     BasicBot,
     BotResponse,

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.access import tokens
 from keystead.clock import Clock
 from keystead.errors import InvalidInput, NotFound
-from keystead.services import market, performance
-from keystead.services.bots import MAX_NAME_LENGTH, clean_text, owned_bot
 from keystead.store.db import Database
-from keystead.store.trading import Bot, BrokerConnection, Position, Report
+from keystead.trading.services import market, performance
+from keystead.trading.services.bots import MAX_NAME_LENGTH, clean_text, owned_bot
+from keystead.trading.tables import Bot, BrokerConnection, Position, Report
 
 NlvSource = Literal["Actual NLV", "Percent of NLV", "Fixed Balance", "Specific Starting Balance"]
 NLV_SOURCES: tuple[str, ...] = (

@@ -9,15 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
-from keystead.api import v1_views
-from keystead.api.bounds import MARKET_DAYS
 from keystead.api.collection import collection
-from keystead.api.deps import get_runtime, principal_of
+from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope, IsoDate
 from keystead.envelope import ok
-from keystead.services.reports import ReportFields
-from keystead.whispertrades import ReportResponse
+from keystead.trading.api import views
+from keystead.trading.api.params import MARKET_DAYS
+from keystead.trading.context import from_request
+from keystead.trading.permissions import Permission
+from keystead.trading.services.reports import ReportFields
+from keystead.trading.wire import ReportResponse
 
 router = APIRouter(prefix="/v1/bots/reports", tags=["v1 reports"])
 
@@ -55,37 +56,37 @@ class ReportCreateIn(ReportEditIn):
 @requires(Permission.REPORTS_READ)
 async def list_reports(request: Request) -> Response:
     """The account's reports, newest first; their results without the daily `days`."""
-    reports = await get_runtime(request).reports.for_account(principal_of(request).account_id)
-    return ok([v1_views.report(item) for item in reports], "Reports retrieved")
+    reports = await from_request(request).reports.for_account(principal_of(request).account_id)
+    return ok([views.report(item) for item in reports], "Reports retrieved")
 
 
 @collection(router, "POST", "", status_code=201, response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_WRITE)
 async def create_report(request: Request, body: ReportCreateIn) -> Response:
-    created = await get_runtime(request).reports.create(
+    created = await from_request(request).reports.create(
         principal_of(request).account_id, body.fields()
     )
-    return ok(v1_views.report(created), "Report created", status=201)
+    return ok(views.report(created), "Report created", status=201)
 
 
 @router.get("/{number}", response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_READ)
 async def get_report(request: Request, number: str) -> Response:
-    found = await get_runtime(request).reports.get(principal_of(request).account_id, number)
-    return ok(v1_views.report(found), "Report retrieved")
+    found = await from_request(request).reports.get(principal_of(request).account_id, number)
+    return ok(views.report(found), "Report retrieved")
 
 
 @router.put("/{number}", response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_WRITE)
 async def edit_report(request: Request, number: str, body: ReportEditIn) -> Response:
-    edited = await get_runtime(request).reports.edit(
+    edited = await from_request(request).reports.edit(
         principal_of(request).account_id, number, body.fields()
     )
-    return ok(v1_views.report(edited), "Report updated")
+    return ok(views.report(edited), "Report updated")
 
 
 @router.put("/{number}/run", response_model=Envelope[ReportResponse])
 @requires(Permission.REPORTS_WRITE)
 async def run_report(request: Request, number: str) -> Response:
-    ran = await get_runtime(request).reports.run(principal_of(request).account_id, number)
-    return ok(v1_views.report(ran), "Report run")
+    ran = await from_request(request).reports.run(principal_of(request).account_id, number)
+    return ok(views.report(ran), "Report run")

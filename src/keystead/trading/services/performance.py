@@ -1,7 +1,7 @@
 """Performance figures for bot reports, in the shapes of the Whispertrades v1 API.
 
 Pure arithmetic over closed trades and the underlying's daily closing prices: no I/O, no
-clock, no randomness. Each figure is built through its model in ``keystead.whispertrades``
+clock, no randomness. Each figure is built through its model in ``keystead.trading.wire``
 (ResultByDay, ResultByTimeframe, ResultByYear, Results, BotReportDetail), which checks
 every key and type, and returned as that model's dict; dates are ``datetime.date``
 objects for the caller to serialise.
@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from itertools import chain, groupby, pairwise
 from typing import Any, get_args
 
-from keystead.whispertrades import (
+from keystead.trading.wire import (
     BotReportDetail,
     Month,
     ResultByDay,

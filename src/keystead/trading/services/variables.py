@@ -8,9 +8,9 @@ from sqlalchemy import Select, select
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
-from keystead.services.bots import MAX_NAME_LENGTH, clean_text
 from keystead.store.db import Database
-from keystead.store.trading import Bot, Variable
+from keystead.trading.services.bots import MAX_NAME_LENGTH, clean_text
+from keystead.trading.tables import Bot, Variable
 
 FREE_TEXT = "Free Text"
 MAX_VALUE_LENGTH = 500

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from keystead.access import tokens
-from keystead.services import market
-from keystead.services.execution import Opened
-from keystead.store.trading import Bot, Order, Position
-from keystead.whispertrades import (
+from keystead.trading.engine import Opened
+from keystead.trading.services import market
+from keystead.trading.tables import Bot, Order, Position
+from keystead.trading.wire import (
     Fill,
     Instruction,
     Leg,

@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
-from keystead.api import v1_views
 from keystead.api.collection import collection
-from keystead.api.deps import get_runtime, principal_of
+from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
-from keystead.api.v1_params import (
+from keystead.envelope import ok
+from keystead.errors import InvalidInput
+from keystead.trading.api import views
+from keystead.trading.api.params import (
     FromDate,
     IncludeDetails,
     Statuses,
@@ -24,12 +25,12 @@ from keystead.api.v1_params import (
     bot_statuses,
     flag,
 )
-from keystead.envelope import ok
-from keystead.errors import InvalidInput
-from keystead.services import market
-from keystead.services.bots import BotChanges
-from keystead.services.positions import PositionDetails
-from keystead.whispertrades import BotResponse, PositionResponse, ResultByDay
+from keystead.trading.context import from_request
+from keystead.trading.permissions import Permission
+from keystead.trading.services import market
+from keystead.trading.services.bots import BotChanges
+from keystead.trading.services.positions import PositionDetails
+from keystead.trading.wire import BotResponse, PositionResponse, ResultByDay
 
 router = APIRouter(prefix="/v1", tags=["v1 bots"])
 
@@ -63,10 +64,10 @@ async def list_bots(
     """The account's bots, by name."""
     wanted = bot_statuses({"statuses": statuses, "statuses[]": statuses_bracketed})
     details = flag(include_details, "include_details")
-    bots = await get_runtime(request).bots.for_account(
+    bots = await from_request(request).bots.for_account(
         principal_of(request).account_id, wanted, details
     )
-    return ok([v1_views.bot(item, details) for item in bots], "Bots retrieved")
+    return ok([views.bot(item, details) for item in bots], "Bots retrieved")
 
 
 @router.get("/bots/{number}", response_model=Envelope[BotResponse])
@@ -75,8 +76,8 @@ async def get_bot(
     request: Request, number: str, include_details: IncludeDetails = None
 ) -> Response:
     details = flag(include_details, "include_details")
-    bot = await get_runtime(request).bots.get(principal_of(request).account_id, number, details)
-    return ok(v1_views.bot(bot, details), "Bot retrieved")
+    bot = await from_request(request).bots.get(principal_of(request).account_id, number, details)
+    return ok(views.bot(bot, details), "Bot retrieved")
 
 
 @router.put("/bots/{number}", response_model=Envelope[BotResponse])
@@ -88,29 +89,29 @@ async def modify_bot(request: Request, number: str, body: BotModifyIn) -> Respon
         entry_condition=body.entry_condition,
         exit_condition=body.exit_condition,
     )
-    bot = await get_runtime(request).bots.modify(principal_of(request).account_id, number, changes)
-    return ok(v1_views.bot(bot), "Bot updated")
+    bot = await from_request(request).bots.modify(principal_of(request).account_id, number, changes)
+    return ok(views.bot(bot), "Bot updated")
 
 
 @router.put("/bots/{number}/enable", response_model=Envelope[BotResponse])
 @requires(Permission.BOTS_WRITE)
 async def enable_bot(request: Request, number: str) -> Response:
-    bot = await get_runtime(request).bots.enable(principal_of(request).account_id, number)
-    return ok(v1_views.bot(bot), "Bot enabled")
+    bot = await from_request(request).bots.enable(principal_of(request).account_id, number)
+    return ok(views.bot(bot), "Bot enabled")
 
 
 @router.put("/bots/{number}/disable", response_model=Envelope[BotResponse])
 @requires(Permission.BOTS_WRITE)
 async def disable_bot(request: Request, number: str) -> Response:
-    bot = await get_runtime(request).bots.disable(principal_of(request).account_id, number)
-    return ok(v1_views.bot(bot), "Bot disabled")
+    bot = await from_request(request).bots.disable(principal_of(request).account_id, number)
+    return ok(views.bot(bot), "Bot disabled")
 
 
 async def _open(request: Request, number: str) -> Response:
-    position, bot = await get_runtime(request).bots.open_position(
+    position, bot = await from_request(request).bots.open_position(
         principal_of(request).account_id, number
     )
-    return ok(v1_views.position(PositionDetails(position, bot.bot, bot.broker)), "Position opened")
+    return ok(views.position(PositionDetails(position, bot.bot, bot.broker)), "Position opened")
 
 
 @router.post("/bots/{number}/open", response_model=Envelope[PositionResponse])
@@ -126,8 +127,8 @@ async def open_position_put(request: Request, number: str) -> Response:
 
 
 async def _close(request: Request, number: str) -> Response:
-    bot = await get_runtime(request).bots.close_positions(principal_of(request).account_id, number)
-    return ok(v1_views.bot(bot), "Positions closed")
+    bot = await from_request(request).bots.close_positions(principal_of(request).account_id, number)
+    return ok(views.bot(bot), "Positions closed")
 
 
 @router.put("/bots/{number}/close", response_model=Envelope[BotResponse])
@@ -147,10 +148,10 @@ async def close_positions_alias(request: Request, number: str) -> Response:
 async def bot_performance(
     request: Request, number: str, from_date: FromDate = None, to_date: ToDate = None
 ) -> Response:
-    runtime = get_runtime(request)
-    end = to_date or runtime.clock.now().date()
+    trading = from_request(request)
+    end = to_date or trading.clock.now().date()
     start = from_date or max(market.BASE_DAY, end - timedelta(days=365))
     if start > end:
         raise InvalidInput("from_date", "must not be after to_date")
-    days = await runtime.reports.bot_history(principal_of(request).account_id, number, start, end)
+    days = await trading.reports.bot_history(principal_of(request).account_id, number, start, end)
     return ok(days, "Performance retrieved")

@@ -6,14 +6,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
-from keystead.api import v1_views
 from keystead.api.collection import collection
-from keystead.api.deps import get_runtime, principal_of
+from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
-from keystead.api.v1_params import Filters
 from keystead.envelope import ok
-from keystead.whispertrades import OrderResponse
+from keystead.trading.api import views
+from keystead.trading.api.params import Filters
+from keystead.trading.context import from_request
+from keystead.trading.permissions import Permission
+from keystead.trading.wire import OrderResponse
 
 router = APIRouter(prefix="/v1/bots", tags=["v1 orders"])
 
@@ -22,27 +23,27 @@ router = APIRouter(prefix="/v1/bots", tags=["v1 orders"])
 @requires(Permission.ORDERS_READ)
 async def list_orders(request: Request, filters: Filters) -> Response:
     """The account's orders, newest first, 100 a page."""
-    orders = await get_runtime(request).orders.for_account(
+    orders = await from_request(request).orders.for_account(
         principal_of(request).account_id, filters.listing()
     )
-    return ok([v1_views.order(item) for item in orders], "Orders retrieved")
+    return ok([views.order(item) for item in orders], "Orders retrieved")
 
 
 @router.get("/orders/{number}", response_model=Envelope[OrderResponse])
 @requires(Permission.ORDERS_READ)
 async def get_order(request: Request, number: str) -> Response:
-    order = await get_runtime(request).orders.get(principal_of(request).account_id, number)
-    return ok(v1_views.order(order), "Order retrieved")
+    order = await from_request(request).orders.get(principal_of(request).account_id, number)
+    return ok(views.order(order), "Order retrieved")
 
 
 @router.get("/{number}/orders", response_model=Envelope[list[OrderResponse]])
 @requires(Permission.ORDERS_READ)
 async def bot_orders(request: Request, number: str, filters: Filters) -> Response:
     """One bot's orders, newest first, 100 a page."""
-    orders = await get_runtime(request).orders.for_account(
+    orders = await from_request(request).orders.for_account(
         principal_of(request).account_id, filters.listing(bot_number=number)
     )
-    return ok([v1_views.order(item) for item in orders], "Orders retrieved")
+    return ok([views.order(item) for item in orders], "Orders retrieved")
 
 
 # The `whispertrades` client asks for a bot's orders at `bots/{number}orders/` (it

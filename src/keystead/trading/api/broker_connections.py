@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
-from keystead.api import v1_views
 from keystead.api.collection import collection
-from keystead.api.deps import get_runtime, principal_of
+from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
 from keystead.envelope import ok
-from keystead.whispertrades import BrokerConnectionResponse
+from keystead.trading.api import views
+from keystead.trading.context import from_request
+from keystead.trading.permissions import Permission
+from keystead.trading.wire import BrokerConnectionResponse
 
 router = APIRouter(prefix="/v1/broker_connections", tags=["v1 broker connections"])
 
@@ -20,14 +21,12 @@ router = APIRouter(prefix="/v1/broker_connections", tags=["v1 broker connections
 @collection(router, "GET", "", response_model=Envelope[list[BrokerConnectionResponse]])
 @requires(Permission.BROKER_CONNECTIONS_READ)
 async def list_broker_connections(request: Request) -> Response:
-    brokers = await get_runtime(request).brokers.for_account(principal_of(request).account_id)
-    return ok(
-        [v1_views.broker_connection(item) for item in brokers], "Broker connections retrieved"
-    )
+    brokers = await from_request(request).brokers.for_account(principal_of(request).account_id)
+    return ok([views.broker_connection(item) for item in brokers], "Broker connections retrieved")
 
 
 @router.get("/{number}", response_model=Envelope[BrokerConnectionResponse])
 @requires(Permission.BROKER_CONNECTIONS_READ)
 async def get_broker_connection(request: Request, number: str) -> Response:
-    broker = await get_runtime(request).brokers.get(principal_of(request).account_id, number)
-    return ok(v1_views.broker_connection(broker), "Broker connection retrieved")
+    broker = await from_request(request).brokers.get(principal_of(request).account_id, number)
+    return ok(views.broker_connection(broker), "Broker connection retrieved")

@@ -7,14 +7,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
-from keystead.api import v1_views
 from keystead.api.collection import collection
-from keystead.api.deps import get_runtime, principal_of
+from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
 from keystead.envelope import ok
-from keystead.services.variables import VariableChanges
-from keystead.whispertrades import VariableResponse
+from keystead.trading.api import views
+from keystead.trading.context import from_request
+from keystead.trading.permissions import Permission
+from keystead.trading.services.variables import VariableChanges
+from keystead.trading.wire import VariableResponse
 
 router = APIRouter(prefix="/v1/bots/variables", tags=["v1 variables"])
 
@@ -29,15 +30,15 @@ class VariableUpdateIn(BaseModel):
 @collection(router, "GET", "", response_model=Envelope[list[VariableResponse]])
 @requires(Permission.VARIABLES_READ)
 async def list_variables(request: Request) -> Response:
-    variables = await get_runtime(request).variables.for_account(principal_of(request).account_id)
-    return ok([v1_views.variable(item) for item in variables], "Variables retrieved")
+    variables = await from_request(request).variables.for_account(principal_of(request).account_id)
+    return ok([views.variable(item) for item in variables], "Variables retrieved")
 
 
 @router.get("/{number}", response_model=Envelope[VariableResponse])
 @requires(Permission.VARIABLES_READ)
 async def get_variable(request: Request, number: str) -> Response:
-    variable = await get_runtime(request).variables.get(principal_of(request).account_id, number)
-    return ok(v1_views.variable(variable), "Variable retrieved")
+    variable = await from_request(request).variables.get(principal_of(request).account_id, number)
+    return ok(views.variable(variable), "Variable retrieved")
 
 
 @router.put("/{number}", response_model=Envelope[VariableResponse])
@@ -45,7 +46,7 @@ async def get_variable(request: Request, number: str) -> Response:
 async def update_variable(request: Request, number: str, body: VariableUpdateIn) -> Response:
     """Rename a variable, or set the value of a free-text variable not tied to a bot."""
     changes = VariableChanges(name=body.name or None, value=body.value)
-    variable = await get_runtime(request).variables.update(
+    variable = await from_request(request).variables.update(
         principal_of(request).account_id, number, changes
     )
-    return ok(v1_views.variable(variable), "Variable updated")
+    return ok(views.variable(variable), "Variable updated")

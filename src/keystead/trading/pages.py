@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from keystead.api.deps import AppRuntime
-from keystead.services.bots import ENABLED, BotDetails
-from keystead.services.paging import Listing
+from keystead.trading.context import AppTrading
+from keystead.trading.services.bots import ENABLED, BotDetails
+from keystead.trading.services.paging import Listing
 from keystead.web.charts import line_chart
 from keystead.web.flash import Flash
 from keystead.web.forms import checked_form, local_path, text
@@ -54,8 +55,8 @@ def _percent_label(value: float) -> str:
 
 
 @router.get(BOTS_PAGE)
-async def bots_page(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
-    bots = await runtime.bots.for_account(member.account.id, None, include_details=False)
+async def bots_page(request: Request, member: SignedIn, trading: AppTrading) -> Response:
+    bots = await trading.bots.for_account(member.account.id, None, include_details=False)
     return pages_of(request).render(
         request, member.visitor, "bots.html", bots=bots, enabled=ENABLED
     )
@@ -63,15 +64,15 @@ async def bots_page(request: Request, member: SignedIn, runtime: AppRuntime) -> 
 
 @router.get(BOTS_PAGE + "/{number}")
 async def bot_page(
-    request: Request, number: str, member: SignedIn, runtime: AppRuntime
+    request: Request, number: str, member: SignedIn, trading: AppTrading
 ) -> Response:
     account_id = member.account.id
-    details = await runtime.bots.get(account_id, number, include_details=False)
-    end = runtime.clock.now().date()
-    history = await runtime.reports.bot_history(
+    details = await trading.bots.get(account_id, number, include_details=False)
+    end = trading.clock.now().date()
+    history = await trading.reports.bot_history(
         account_id, details.bot.number, end - timedelta(days=HISTORY_DAYS), end
     )
-    positions = await runtime.positions.for_account(
+    positions = await trading.positions.for_account(
         account_id, Listing(bot_number=details.bot.number)
     )
     days = [d["date"] for d in history]
@@ -117,17 +118,17 @@ async def _back(request: Request, member: Member, runtime: AppRuntime) -> str:
 
 @router.post(BOTS_PAGE + "/{number}/enable")
 async def enable_bot(
-    request: Request, number: str, member: SignedIn, runtime: AppRuntime
+    request: Request, number: str, member: SignedIn, runtime: AppRuntime, trading: AppTrading
 ) -> Response:
     back = await _back(request, member, runtime)
-    details = await runtime.bots.enable(member.account.id, number)
+    details = await trading.bots.enable(member.account.id, number)
     return _switched(request, member, details, back)
 
 
 @router.post(BOTS_PAGE + "/{number}/disable")
 async def disable_bot(
-    request: Request, number: str, member: SignedIn, runtime: AppRuntime
+    request: Request, number: str, member: SignedIn, runtime: AppRuntime, trading: AppTrading
 ) -> Response:
     back = await _back(request, member, runtime)
-    details = await runtime.bots.disable(member.account.id, number)
+    details = await trading.bots.disable(member.account.id, number)
     return _switched(request, member, details, back)

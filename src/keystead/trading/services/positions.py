@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
-from keystead.services.bots import Backends, close_one, owned_bot_id, settle_after_close
-from keystead.services.paging import Columns, Listing, page_of, status_filter
 from keystead.store.db import Database
-from keystead.store.trading import Bot, BrokerConnection, Position
+from keystead.trading.engine import Backends
+from keystead.trading.services.bots import close_one, owned_bot_id, settle_after_close
+from keystead.trading.services.paging import Columns, Listing, page_of, status_filter
+from keystead.trading.tables import Bot, BrokerConnection, Position
 
 OPEN = "OPEN"
 CLOSED = "CLOSED"

@@ -19,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.access import tokens
 from keystead.clock import Clock
 from keystead.errors import InvalidInput
-from keystead.services.bot_settings import (
+from keystead.store.db import Database
+from keystead.trading.services.bot_settings import (
     AdjustmentSettings,
     EntryConditionSettings,
     ExitConditionSettings,
 )
-from keystead.services.bots import MAX_NAME_LENGTH, MAX_NOTES_LENGTH
-from keystead.store.db import Database
-from keystead.store.trading import Bot, BrokerConnection, Order, Position, Variable
-from keystead.whispertrades import (
+from keystead.trading.services.bots import MAX_NAME_LENGTH, MAX_NOTES_LENGTH
+from keystead.trading.tables import Bot, BrokerConnection, Order, Position, Variable
+from keystead.trading.wire import (
     BotResponse,
     BrokerConnectionResponse,
     Fill,

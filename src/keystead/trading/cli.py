@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from keystead.cli.common import console, fail, print_json, run
 from keystead.errors import KeysteadError, NotFound
 from keystead.runtime import Runtime
-from keystead.services.importer import Importer, ImportSummary, parse
+from keystead.trading.services.importer import Importer, ImportSummary, parse
 
 app = typer.Typer(help="Bots, positions and orders.", no_args_is_help=True)
 

@@ -17,16 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.access.tokens import ID_ALPHABET, ID_LENGTH
-from keystead.services import paper
-from keystead.services.bot_settings import (
+from keystead.trading import paper
+from keystead.trading.services.bot_settings import (
     AdjustmentSettings,
     EntryConditionSettings,
     ExitConditionSettings,
     validated,
 )
-from keystead.services.performance import trading_days
-from keystead.store.trading import Bot, BrokerConnection, Order, Position, Report, Variable
-from keystead.whispertrades import Notification
+from keystead.trading.services.performance import trading_days
+from keystead.trading.tables import Bot, BrokerConnection, Order, Position, Report, Variable
+from keystead.trading.wire import Notification
 
 HISTORY_DAYS = 365
 OPEN_AT = time(14, 45)  # 09:45 New York, in UTC (standard time)

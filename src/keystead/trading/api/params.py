@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from keystead.api.bounds import Day, MarketDay, Page
+from keystead.api.bounds import Day, Page, within
 from keystead.errors import InvalidInput
-from keystead.services.bots import STATUSES
-from keystead.services.paging import Listing
+from keystead.trading.services import market
+from keystead.trading.services.bots import STATUSES
+from keystead.trading.services.paging import Listing
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
@@ -29,6 +31,10 @@ _STATUS_HELP = (
 Statuses = Annotated[list[str] | None, Query(description=_STATUS_HELP)]
 StatusesBracketed = Annotated[list[str] | None, Query(alias="statuses[]", description=_STATUS_HELP)]
 _STATUS_NAMES = {status.lower(): status for status in STATUSES}
+
+MARKET_DAYS = within(market.BASE_DAY, "the days keystead has market data for")
+MarketDay = Annotated[date, MARKET_DAYS]
+"""A date figures are computed for: performance history and reports."""
 
 
 def bot_statuses(sent: dict[str, list[str] | None]) -> list[str] | None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from keystead.errors import NotFound
 from keystead.store.db import Database
-from keystead.store.trading import BrokerConnection
+from keystead.trading.tables import BrokerConnection
 
 
 class BrokerConnectionService:

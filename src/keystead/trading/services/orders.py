@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from keystead.errors import NotFound
-from keystead.services.bots import owned_bot_id
-from keystead.services.paging import Columns, Listing, page_of, status_filter
 from keystead.store.db import Database
-from keystead.store.trading import Bot, Order
+from keystead.trading.services.bots import owned_bot_id
+from keystead.trading.services.paging import Columns, Listing, page_of, status_filter
+from keystead.trading.tables import Bot, Order
 
 STATUSES = ("WORKING", "FILLED", "CANCELED", "EXPIRED", "REJECTED")
 COLUMNS = Columns(Order.bot_id, Order.status, Order.submitted_at, Order.id)

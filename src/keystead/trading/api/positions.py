@@ -6,14 +6,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from keystead.access.authorize import requires
-from keystead.access.permissions import Permission
-from keystead.api import v1_views
 from keystead.api.collection import collection
-from keystead.api.deps import get_runtime, principal_of
+from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
-from keystead.api.v1_params import Filters
 from keystead.envelope import ok
-from keystead.whispertrades import PositionResponse
+from keystead.trading.api import views
+from keystead.trading.api.params import Filters
+from keystead.trading.context import from_request
+from keystead.trading.permissions import Permission
+from keystead.trading.wire import PositionResponse
 
 router = APIRouter(prefix="/v1/bots/positions", tags=["v1 positions"])
 
@@ -23,21 +24,21 @@ router = APIRouter(prefix="/v1/bots/positions", tags=["v1 positions"])
 async def list_positions(request: Request, filters: Filters) -> Response:
     """The account's positions, newest first, 100 a page: fetch the next page while a page
     is full."""
-    positions = await get_runtime(request).positions.for_account(
+    positions = await from_request(request).positions.for_account(
         principal_of(request).account_id, filters.listing()
     )
-    return ok([v1_views.position(item) for item in positions], "Positions retrieved")
+    return ok([views.position(item) for item in positions], "Positions retrieved")
 
 
 @router.get("/{number}", response_model=Envelope[PositionResponse])
 @requires(Permission.POSITIONS_READ)
 async def get_position(request: Request, number: str) -> Response:
-    position = await get_runtime(request).positions.get(principal_of(request).account_id, number)
-    return ok(v1_views.position(position), "Position retrieved")
+    position = await from_request(request).positions.get(principal_of(request).account_id, number)
+    return ok(views.position(position), "Position retrieved")
 
 
 @router.put("/{number}/close", response_model=Envelope[PositionResponse])
 @requires(Permission.POSITIONS_WRITE)
 async def close_position(request: Request, number: str) -> Response:
-    position = await get_runtime(request).positions.close(principal_of(request).account_id, number)
-    return ok(v1_views.position(position), "Position closed")
+    position = await from_request(request).positions.close(principal_of(request).account_id, number)
+    return ok(views.position(position), "Position closed")
