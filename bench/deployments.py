@@ -19,9 +19,9 @@ import redis
 from tests.backends import postgres_url, psql
 
 from keystead.access.permissions import ACCOUNT_READ
+from keystead.audit import Actor
 from keystead.config import Settings
 from keystead.runtime import build_runtime
-from keystead.services.audit import Actor
 from keystead.store.migrate import upgrade
 
 REDIS_URL = "redis://127.0.0.1:6379/14"

@@ -15,7 +15,7 @@ from keystead.api import include_routers
 from keystead.background import Background
 from keystead.clock import Clock
 from keystead.config import Settings
-from keystead.edge.headers import SecurityHeaders
+from keystead.edge.headers import SecurityHeaders, default_headers
 from keystead.edge.limits import RequestLimitPolicy, RequestLimits
 from keystead.envelope import install_error_handlers
 from keystead.guarded_api import GuardedApi
@@ -85,7 +85,10 @@ def create_app(
         app.include_router(router)
     include_routers(app, runtime.api.routers, runtime.permissions)
     include_pages(app, runtime.api)
-    install_error_handlers(app)
+    install_error_handlers(
+        app,
+        {name.decode(): value.decode() for name, value in default_headers(settings.is_https)},
+    )
     app.state.permissions = PermissionTable(app.routes)
     # Added last = outermost. Outside in: request log, security headers, request
     # limits, access guard; the log and the headers see every answer, refusals too.

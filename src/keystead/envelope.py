@@ -17,11 +17,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from keystead.access.authorize import is_guarded
-from keystead.edge.headers import default_headers
 from keystead.errors import KeysteadError, TooManyAttempts, describe_invalid
+from keystead.paths import ACCOUNT_KEY_PREFIX, is_guarded
 
-ACCOUNT_KEY_PREFIX = "/user/"
 SERVER_ERROR_MESSAGE = "Server error"
 STORAGE_UNAVAILABLE = "Storage is unavailable; try again shortly"
 
@@ -174,12 +172,14 @@ async def _server_error(request: Request, error: Exception) -> Response:
     logger.error("unhandled error", path=request.url.path, error_type=type(error).__name__)
     # Starlette answers an unhandled error outside every middleware, so this answer
     # carries its security headers itself.
-    https = request.app.state.runtime.settings.is_https
-    headers = {name.decode(): value.decode() for name, value in default_headers(https)}
+    headers: dict[str, str] = request.app.state.error_headers
     return failure(request.url.path, 500, SERVER_ERROR_MESSAGE, headers=headers)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, server_error_headers: Mapping[str, str]) -> None:
+    """Every error answered in its envelope; `server_error_headers` go on the 500, which
+    Starlette sends from outside every middleware."""
+    app.state.error_headers = dict(server_error_headers)
     app.add_exception_handler(KeysteadError, _keystead_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

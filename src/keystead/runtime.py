@@ -13,6 +13,8 @@ from keystead.access.cache import CredentialCache
 from keystead.access.permissions import PLATFORM_PERMISSIONS, PermissionCatalogue
 from keystead.access.sealing import Sealer
 from keystead.access.sessions import SessionManager
+from keystead.access.usage import UsageRecorder
+from keystead.audit import AuditService
 from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
 from keystead.errors import ConfigurationError
@@ -22,13 +24,11 @@ from keystead.guarded_api import GuardedApi, load_guarded_api
 from keystead.jobs.reminders import ReminderJob
 from keystead.jobs.runner import Jobs
 from keystead.jobs.unused import UnusedPolicy, UnusedTokenJob
-from keystead.jobs.usage import UsageRecorder
 from keystead.limiter import Limiter, open_limiter
 from keystead.mail.smtp import Delivery, SmtpSender, SmtpServer
 from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
-from keystead.services.audit import AuditService
 from keystead.services.leaks import LeakService
 from keystead.services.terms import TermsService
 from keystead.services.usage import UsageReports

@@ -11,9 +11,9 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import event
 
 from keystead.access import tokens
+from keystead.audit import Actor
 from keystead.clock import FixedClock
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor
 from tests.factories import bearer, sign_up
 
 NOT_AUTHENTICATED = {"success": False, "message": "Not authenticated", "data": []}

@@ -12,10 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from keystead.app import create_app
+from keystead.audit import Actor
 from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor
 from keystead.services.leaks import Sighting
 from tests.factories import User, bearer, sign_up
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from keystead.audit import Actor
 from keystead.cli.demo import seed_demo
 from keystead.config import Settings
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor
 from tests.backends import Backend
 from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import bearer

@@ -9,8 +9,8 @@ import orjson
 from eth_account import Account
 from sqlalchemy import select
 
+from keystead.audit import Actor, AuditAction, Entry, record
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor, AuditAction, Entry, record
 from keystead.store.models import AuditEvent
 from tests.factories import PASSWORD, User, sign_up
 from tests.wallet.conftest import challenge, sign, wallet_sign_in

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from eth_account import Account
 
+from keystead.audit import Actor
 from keystead.cli.demo import seed_demo
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor
 from tests.factories import PASSWORD, bearer, sign_up
 from tests.wallet.conftest import challenge, sign
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from keystead.audit import Actor
 from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime, build_runtime
-from keystead.services.audit import Actor
 from keystead.store.models import ApiToken
 from tests.backends import Backend
 from tests.server.conftest import free_port

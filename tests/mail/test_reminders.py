@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from keystead.audit import Actor
 from keystead.clock import FixedClock
 from keystead.runtime import Runtime, build_runtime
 from keystead.services.api_tokens import TokenChanges
-from keystead.services.audit import Actor
 from tests.mail.conftest import SmtpServer, at_days_before, owner_with_token
 
 

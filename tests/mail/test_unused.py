@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from keystead.api.schemas import token_view
+from keystead.audit import Actor
 from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime, build_runtime
-from keystead.services.audit import Actor
 from keystead.store.models import ApiToken
 from tests.mail.conftest import SmtpServer, owner_with_token
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 
 from keystead.store.migrate import alembic_config
+from keystead.trading import tables  # noqa: F401 - the trading tables, compared too
 
 
 def test_models_match_migrations(migrated_template: Path) -> None:

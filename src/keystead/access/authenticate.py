@@ -22,10 +22,10 @@ from keystead.access import tokens
 from keystead.access.cache import CredentialCache
 from keystead.access.expiry import expiration_value
 from keystead.access.principal import Principal
+from keystead.audit import Actor, AuditAction, AuditService, CredentialRef, Entry
 from keystead.clock import Clock
 from keystead.errors import NotAuthenticated, TooManyAttempts
 from keystead.limiter import Limiter
-from keystead.services.audit import Actor, AuditAction, AuditService, CredentialRef, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
 

@@ -11,8 +11,8 @@ from starlette.types import Scope
 
 from keystead.access.principal import Principal
 from keystead.errors import InvalidPermissions
+from keystead.paths import is_guarded
 
-GUARDED_PREFIX = "/v1"
 _ATTRIBUTE = "__keystead_permission__"
 _KNOWN_PATHS = 4096
 
@@ -27,10 +27,6 @@ def requires(permission: str) -> Callable[[Endpoint], Endpoint]:
         return endpoint
 
     return mark
-
-
-def is_guarded(path: str) -> bool:
-    return path == GUARDED_PREFIX or path.startswith(GUARDED_PREFIX + "/")
 
 
 class PermissionTable:

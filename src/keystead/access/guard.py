@@ -16,15 +16,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keystead.access.authenticate import AddressNotAllowed, Authenticator
-from keystead.access.authorize import PermissionTable, authorize, is_guarded
+from keystead.access.authorize import PermissionTable, authorize
 from keystead.access.expiry import expiry_headers
 from keystead.access.principal import Principal
 from keystead.access.ratelimit import RateLimited, admit, rate_headers
+from keystead.access.usage import UsageRecorder
 from keystead.clock import Clock
 from keystead.envelope import is_storage_outage, response_for_error, storage_unavailable
 from keystead.errors import InvalidPermissions, KeysteadError
-from keystead.jobs.usage import UsageRecorder
 from keystead.limiter import Limiter
+from keystead.paths import is_guarded
 
 PRINCIPAL = "principal"
 

@@ -21,8 +21,8 @@ from keystead.api.schemas import (
     terms_view,
     usage_view,
 )
+from keystead.audit import MAX_PAGE
 from keystead.envelope import ok
-from keystead.services.audit import MAX_PAGE
 from keystead.services.usage import MAX_DAYS, MAX_HOURS, UsageWindow
 
 router = APIRouter(prefix="/account", tags=["account"])

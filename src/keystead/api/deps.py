@@ -17,9 +17,9 @@ from keystead.access.sessions import (
     WALLET,
     cookie_name,
 )
+from keystead.audit import Actor
 from keystead.errors import CsrfRejected, KeysteadError, NotAuthenticated, Unauthorized
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor
 from keystead.services.wallet_login import session_secret
 from keystead.store.models import Account
 

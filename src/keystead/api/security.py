@@ -16,9 +16,9 @@ from starlette.responses import Response
 from keystead.access.authenticate import bearer_value
 from keystead.api.deps import AppRuntime, client_address
 from keystead.api.schemas import Envelope, Input
+from keystead.audit import Actor
 from keystead.envelope import ok
 from keystead.errors import NotAuthenticated
-from keystead.services.audit import Actor
 from keystead.services.leaks import Sighting
 
 router = APIRouter(prefix="/security", tags=["security"])

@@ -11,13 +11,13 @@ import typer
 from rich.table import Table
 
 from keystead.api.schemas import account_view, token_view
+from keystead.audit import Actor
 from keystead.cli.common import await_propagation, console, fail, print_json, run
 from keystead.clock import isoformat
 from keystead.config import Settings
 from keystead.errors import ConfigurationError, NotFound
 from keystead.guarded_api import load_guarded_api
 from keystead.runtime import Runtime, permission_catalogue
-from keystead.services.audit import Actor
 from keystead.store.models import Account
 
 accounts = typer.Typer(help="Create, suspend and unsuspend accounts.", no_args_is_help=True)

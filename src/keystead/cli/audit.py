@@ -8,11 +8,11 @@ import typer
 from rich.table import Table
 
 from keystead.api.schemas import audit_view
+from keystead.audit import MAX_PAGE, AuditAction, AuditRecord
 from keystead.cli.common import console, fail, print_json, run
 from keystead.clock import isoformat
 from keystead.errors import NotFound
 from keystead.runtime import Runtime
-from keystead.services.audit import MAX_PAGE, AuditAction, AuditRecord
 
 
 def audit(

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from keystead.audit import Actor
 from keystead.cli.common import print_json, run
 from keystead.runtime import Runtime
-from keystead.services.audit import Actor
 
 DEMO_EMAIL = "demo@keystead.dev"
 DEMO_PASSWORD = "keystead-demo"

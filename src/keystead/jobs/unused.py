@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from keystead.audit import Actor
 from keystead.clock import Clock
 from keystead.mail import messages, outbox
 from keystead.services.api_tokens import TOKEN, ApiTokenService
-from keystead.services.audit import Actor
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken, TokenReminder
 

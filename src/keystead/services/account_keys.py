@@ -11,14 +11,14 @@ import structlog
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keystead import audit
 from keystead.access import tokens
 from keystead.access.sealing import Sealer, SealError
+from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock
 from keystead.errors import RegenerationCooldown
 from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
-from keystead.services import audit
-from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
 

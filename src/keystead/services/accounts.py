@@ -11,8 +11,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from keystead import audit
 from keystead.access import tokens
 from keystead.access.sessions import PASSWORD
+from keystead.audit import Actor, AuditAction, AuditService, Entry
 from keystead.clock import Clock
 from keystead.errors import (
     Conflict,
@@ -24,8 +26,6 @@ from keystead.errors import (
 from keystead.events import journal
 from keystead.events.base import AccountChanged, EventBus
 from keystead.limiter import Limiter
-from keystead.services import audit
-from keystead.services.audit import Actor, AuditAction, AuditService, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account
 

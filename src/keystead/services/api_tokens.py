@@ -10,15 +10,14 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keystead import allowlist
+from keystead import allowlist, audit
 from keystead.access import tokens
 from keystead.access.permissions import PermissionCatalogue
+from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock, isoformat
 from keystead.errors import Conflict, InvalidInput, NotFound
 from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
-from keystead.services import audit
-from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.services.terms import require_accepted
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from keystead import audit
 from keystead.access import tokens
+from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock
 from keystead.events import journal
 from keystead.events.base import CredentialChanged, EventBus
 from keystead.mail import messages, outbox
-from keystead.services import audit
 from keystead.services.account_keys import ACCOUNT_KEY
 from keystead.services.api_tokens import in_grace, secret_hashes
-from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keystead import audit
+from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound, TermsNotAccepted
-from keystead.services import audit
-from keystead.services.audit import Actor, AuditAction, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, TermsVersion
 

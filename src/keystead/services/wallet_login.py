@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from keystead.access import tokens, wallet
 from keystead.access.sessions import WALLET, SessionManager
+from keystead.audit import Actor, AuditAction, AuditService, Entry
 from keystead.clock import Clock
 from keystead.errors import InvalidInput, TooManyAttempts, WalletSignInFailed
 from keystead.limiter import Limiter
-from keystead.services.audit import Actor, AuditAction, AuditService, Entry
 from keystead.store.db import Database
 from keystead.store.models import Account, WalletNonce
 

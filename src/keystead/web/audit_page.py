@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from keystead.api.deps import AppRuntime
-from keystead.services.audit import ANYONE, OPERATOR, OWNER, SCANNER, AuditAction
+from keystead.audit import ANYONE, OPERATOR, OWNER, SCANNER, AuditAction
 from keystead.store.models import AuditEvent
 from keystead.web.page_route import PageRoute, pages_of
 from keystead.web.visitor import SignedIn

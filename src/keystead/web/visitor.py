@@ -15,8 +15,8 @@ from fastapi import Depends, Request
 
 from keystead.access.sessions import SESSION_COOKIE, cookie_name
 from keystead.api.deps import AppRuntime, client_address
+from keystead.audit import Actor
 from keystead.errors import NotAuthenticated
-from keystead.services.audit import Actor
 from keystead.store.models import Account
 
 FORM_COOKIE = "keystead_form"

@@ -8,12 +8,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from keystead.config import GuardedApiSetting
-from keystead.guarded_api import load_guarded_api
 from keystead.store.models import Base
 
-# Loading the guarded API registers its tables too, for `alembic revision --autogenerate`.
-load_guarded_api(GuardedApiSetting().guarded_api)
+# The guarded API's tables join this metadata when its package is imported; the process
+# that compares models with migrations (tests/unit/test_migrations.py) imports it.
 target_metadata = Base.metadata
 
 
