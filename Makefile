@@ -33,7 +33,8 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev $(NODE_CLIENTS)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest
+	$(BIN)/mypy src tests bench
+	$(BIN)/pytest --cov --cov-report=
 
 # Benchmarks (not part of `make test`): see docs/performance.md.
 bench:
@@ -42,7 +43,7 @@ bench:
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests bench
 
 check: lint test
 

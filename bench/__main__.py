@@ -197,7 +197,7 @@ def _verification(
     deploy: Callable[[Path, str], AbstractContextManager[Deployment]],
     results: Results,
 ) -> None:
-    cache_size = Settings(_env_file=None).credential_cache_size  # type: ignore[call-arg]
+    cache_size = Settings(_env_file=None).credential_cache_size
     largest = arguments.sizes[-1]
     keep_for_memory = min(cache_size, largest) if "memory" in arguments.only else SAMPLE
     with ExitStack() as stores:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 from tests.backends import postgres_url, psql
@@ -60,8 +61,11 @@ class Deployment:
         return {**values, **{f"KEYSTEAD_{k.upper()}": v for k, v in overrides.items()}}
 
     def settings(self, **overrides: str) -> Settings:
-        values = {k.removeprefix("KEYSTEAD_").lower(): v for k, v in self.env(**overrides).items()}
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        # Text, as the environment holds it: pydantic parses each into its field's type.
+        values: dict[str, Any] = {
+            k.removeprefix("KEYSTEAD_").lower(): v for k, v in self.env(**overrides).items()
+        }
+        return Settings(_env_file=None, **values)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 
-from aiocache import SimpleMemoryCache
+from aiocache import SimpleMemoryCache  # type: ignore[import-untyped]
 from fastapi import APIRouter, Depends, FastAPI
 from keyshield import ApiKey, ApiKeyService
 from keyshield.api import create_depends_api_key

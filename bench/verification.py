@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bench.deployments import Deployment
 from bench.population import populate
@@ -25,7 +25,7 @@ CLIENT = "127.0.0.1"
 
 
 async def _time_in_turn(
-    authenticators: list[Callable[[str, str], Awaitable[Principal]]], plains: list[list[str]]
+    authenticators: Sequence[Callable[[str, str], Awaitable[Principal]]], plains: list[list[str]]
 ) -> list[list[float]]:
     """µs per call in each store: the i-th token of every store, then the next (each
     store sees one reader at a time)."""

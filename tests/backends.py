@@ -47,7 +47,7 @@ class Backend:
             **FAST_HASHING,
             **overrides,
         }
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
 
 def psql(sql: str, database: str = PG_ADMIN_DATABASE) -> None:

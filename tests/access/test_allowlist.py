@@ -118,7 +118,7 @@ async def test_editing_the_allowlist_applies_to_the_very_next_request(
     assert response.json()["data"]["allowed_ips"] == ["198.51.100.0/24"]
     assert await _status_from(app, "192.0.2.1", token["token"]) == 401
     assert await _status_from(app, "198.51.100.1", token["token"]) == 200
-    clear = {"allowed_ips": []}
+    clear: dict[str, list[str]] = {"allowed_ips": []}
     await user.request("PATCH", f"/account/api-tokens/{token['id']}", json=clear)
     assert await _status_from(app, "192.0.2.1", token["token"]) == 200
     edits = [

@@ -148,7 +148,8 @@ async def test_shutdown_lets_a_flush_in_progress_finish_and_writes_every_count(
     settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = create_app(settings, clock=clock)
-    recorder = app.state.runtime.usage
+    runtime: Runtime = app.state.runtime
+    recorder = runtime.usage
     inside, release = asyncio.Event(), asyncio.Event()
     write = recorder._write
 

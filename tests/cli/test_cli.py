@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -14,6 +15,16 @@ from keystead.store.migrate import alembic_config
 from tests.backends import TEST_SECRET
 
 runner = CliRunner()
+
+
+class CreatedAccount(TypedDict):
+    """What `keystead account create --json` prints (`account_view`)."""
+
+    number: str
+    email: str | None
+    wallet_address: str | None
+    terms_accepted_version: int | None
+    terms_accepted_at: str | None
 
 
 @pytest.fixture(autouse=True)
@@ -32,11 +43,11 @@ def invoke(*args: str, input: str | None = None) -> str:
     return result.stdout
 
 
-def create_account(email: str = "ops@example.com", accept: bool = True) -> dict[str, object]:
+def create_account(email: str = "ops@example.com", accept: bool = True) -> CreatedAccount:
     args = ["account", "create", "--email", email, "--password", "a long password", "--json"]
     if accept:
         args.insert(-1, "--accept-terms")
-    created: dict[str, object] = json.loads(invoke(*args))
+    created: CreatedAccount = json.loads(invoke(*args))
     return created
 
 

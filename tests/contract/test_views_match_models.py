@@ -53,7 +53,7 @@ names = gen.texts.filter(lambda text: len(text.strip()) > 0 and len(text) <= 16)
 
 def sent(view_output: Any) -> bytes:
     """The bytes the envelope sends for this `data`."""
-    return JSONResponse(view_output).body
+    return bytes(JSONResponse(view_output).body)
 
 
 def shown_as(model: type[BaseModel], view_output: Any) -> BaseModel:

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from WhisperDriver.Obj.bots import WhisperTradesBots
-from WhisperDriver.Obj.endpoints import WhisperTradesEndpoints
-from WhisperDriver.Obj.scheduler import WhisperTradesScheduler
-from WhisperDriver.Obj.variables import WhisperTradesVariables
+from WhisperDriver.Obj.bots import WhisperTradesBots  # type: ignore[import-untyped]
+from WhisperDriver.Obj.endpoints import WhisperTradesEndpoints  # type: ignore[import-untyped]
+from WhisperDriver.Obj.scheduler import WhisperTradesScheduler  # type: ignore[import-untyped]
+from WhisperDriver.Obj.variables import WhisperTradesVariables  # type: ignore[import-untyped]
 
 from keystead.cli.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.catalogue import ALL_PERMISSIONS

@@ -31,7 +31,8 @@ def test_one_point_per_day_left_to_right_inside_the_plot() -> None:
     assert len(drawn) == chart.point_count == len(days)
     xs = [x for x, _ in drawn]
     assert xs == sorted(xs)
-    assert (xs[0], xs[-1]) == (chart.left, pytest.approx(chart.right))
+    assert xs[0] == chart.left
+    assert xs[-1] == pytest.approx(chart.right)
     assert all(chart.top <= y <= chart.bottom for _, y in drawn)
     # Higher values are drawn higher (smaller y); zero sits on the zero line.
     by_value = {value: y for value, (_, y) in zip(values, drawn, strict=True)}

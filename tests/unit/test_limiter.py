@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from keystead.limiter import memory
@@ -40,7 +42,7 @@ async def test_the_window_moves_one_admitted_request_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(memory.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])  # the clock `memory` reads
     limiter = MemoryLimiter("3/minute", "test")
     for offset in (0.0, 10.0, 20.0):
         now[0] = 1000.0 + offset
@@ -57,7 +59,7 @@ async def test_the_window_moves_one_admitted_request_at_a_time(
 
 async def test_emptied_windows_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [0.0]
-    monkeypatch.setattr(memory.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])  # the clock `memory` reads
     monkeypatch.setattr(memory, "_SWEEP_EVERY", 3)
     limiter = MemoryLimiter("5/minute", "test")
     await limiter.hit("old")

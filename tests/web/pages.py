@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
@@ -31,7 +31,7 @@ def csrf_of(page: httpx.Response) -> str:
 
 
 async def submit(
-    client: httpx.AsyncClient, page_path: str, action: str, fields: dict[str, str | list[str]]
+    client: httpx.AsyncClient, page_path: str, action: str, fields: Mapping[str, str | list[str]]
 ) -> httpx.Response:
     """Open `page_path`, then post its form to `action` with `fields`."""
     page = await client.get(page_path)

@@ -54,7 +54,9 @@ def test_a_bot_page_draws_its_history_and_lists_its_positions(page: Page, live: 
         # A year of trading days, one point each, every one a pair of numbers.
         assert 250 <= declared == len(points)
         assert all(re.fullmatch(r"-?\d+(\.\d+)?,-?\d+(\.\d+)?", point) for point in points)
-    heights = {p.split(",")[1] for p in svg.locator("polyline").get_attribute("points").split()}
+    drawdown = svg.locator("polyline").get_attribute("points")
+    assert drawdown is not None, "the drawdown line has no points"
+    heights = {p.split(",")[1] for p in drawdown.split()}
     assert len(heights) > 10, "the drawdown line is flat: the chart shows no history"
     expect(page.locator("table.positions tbody tr").first).to_be_visible()
     screenshot(page, "bot")

@@ -17,7 +17,8 @@ from tests.web.test_pages import TOKEN, token_ids
 
 async def _new_secret(client: httpx.AsyncClient) -> str:
     page = await client.get("/api")
-    [secret] = TOKEN.findall(page.text)
+    shown: list[str] = TOKEN.findall(page.text)
+    [secret] = shown
     return secret
 
 

@@ -9,16 +9,14 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import Select, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from keystead import audit
 from keystead.access import tokens
 from keystead.access.sealing import Sealer, SealError
 from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock
 from keystead.errors import RegenerationCooldown
-from keystead.events import journal
-from keystead.events.base import CredentialChanged, EventBus
+from keystead.events.base import EventBus
+from keystead.services.credential_changes import Change, CredentialChanges
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
 
@@ -47,7 +45,7 @@ class AccountKeyService:
     ) -> None:
         self._db = db
         self._clock = clock
-        self._bus = bus
+        self._changes = CredentialChanges(db, bus)
         self._secret = secret
         self._sealer = sealer
         self._policy = policy
@@ -78,10 +76,10 @@ class AccountKeyService:
         now = self._clock.now()
         plain = tokens.mint(self._policy.prefix)
         key_id = tokens.new_id()
-        async with self._db.transaction() as session:
+        async with self._changes.begin(by) as change:
             # The cooldown is one conditional update: of racing requests (on any
             # instance) exactly one moves the timestamp; the others change nothing.
-            claimed = await session.execute(
+            claimed = await change.session.execute(
                 update(Account)
                 .where(
                     Account.id == account_id,
@@ -93,12 +91,12 @@ class AccountKeyService:
                 .values(account_key_generated_at=now)
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                last = await session.scalar(
+                last = await change.session.scalar(
                     select(Account.account_key_generated_at).where(Account.id == account_id)
                 )
                 wait = (last + COOLDOWN - now).total_seconds() if last else COOLDOWN.seconds
                 raise RegenerationCooldown(int(wait) + 1)
-            replaced = await self._revoke_active(session, account_id, now)
+            replaced = await self._revoke_active(change, account_id, now)
             key = ApiToken(
                 id=key_id,
                 account_id=account_id,
@@ -113,34 +111,28 @@ class AccountKeyService:
                 revoked_at=None,
                 last_used_at=None,
             )
-            session.add(key)
+            change.session.add(key)
             details = {"replaced": [old.preview for old in replaced]}
-            audit.record(
-                session, Entry(AuditAction.KEY_GENERATED, account_id, key, details), by, now
-            )
-        for old in replaced:
-            await self._bus.publish(CredentialChanged(old.token_hash))
+            change.audit(Entry(AuditAction.KEY_GENERATED, account_id, key, details), now)
         return plain
 
     async def disable(self, account_id: int, *, by: Actor) -> None:
         """Revoke the current key (if any); it fails on the very next request."""
         now = self._clock.now()
-        async with self._db.transaction() as session:
-            revoked = await self._revoke_active(session, account_id, now)
-            for key in revoked:
-                audit.record(session, Entry(AuditAction.KEY_DISABLED, account_id, key), by, now)
-        for key in revoked:
-            await self._bus.publish(CredentialChanged(key.token_hash))
+        async with self._changes.begin(by) as change:
+            for key in await self._revoke_active(change, account_id, now):
+                change.audit(Entry(AuditAction.KEY_DISABLED, account_id, key), now)
 
     async def _revoke_active(
-        self, session: AsyncSession, account_id: int, now: datetime
+        self, change: Change, account_id: int, now: datetime
     ) -> list[ApiToken]:
         revoked = []
         # Locked: a concurrent disable waits, then finds the key revoked and does nothing.
-        for key in (await session.execute(self._active(account_id).with_for_update())).scalars():
+        active = self._active(account_id).with_for_update()
+        for key in (await change.session.execute(active)).scalars():
             key.revoked_at = now
             # The sealed secret goes with the key: a revoked key is never shown again.
             key.encrypted_secret = None
-            journal.record(session, CredentialChanged(key.token_hash), now)
+            change.invalidate([key.token_hash], now)
             revoked.append(key)
         return revoked

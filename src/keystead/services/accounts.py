@@ -11,7 +11,6 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from keystead import audit
 from keystead.access import tokens
 from keystead.access.sessions import PASSWORD
 from keystead.audit import Actor, AuditAction, AuditService, Entry
@@ -23,9 +22,9 @@ from keystead.errors import (
     NotFound,
     TooManyAttempts,
 )
-from keystead.events import journal
-from keystead.events.base import AccountChanged, EventBus
+from keystead.events.base import EventBus
 from keystead.limiter import Limiter
+from keystead.services.credential_changes import CredentialChanges
 from keystead.store.db import Database
 from keystead.store.models import Account
 
@@ -71,7 +70,7 @@ class AccountService:
         self._db = db
         self._clock = clock
         self._hasher = hasher
-        self._bus = bus
+        self._changes = CredentialChanges(db, bus)
         self._per_address = failures_per_address
         self._per_account = failures_per_account
         # Verified against when the email is unknown, so both paths cost the same.
@@ -150,21 +149,18 @@ class AccountService:
         account = await self.find(email_or_number)
         if account is None:
             raise NotFound("Account")
-        async with self._db.transaction() as session:
+        async with self._changes.begin(by) as change:
             # Locked, so of two racing operators one changes the state and the other sees it.
-            account = await session.get(Account, account.id, with_for_update=True)
+            account = await change.session.get(Account, account.id, with_for_update=True)
             assert account is not None
             was_suspended = account.suspended_at is not None
             if suspended and not was_suspended:
                 account.suspended_at = self._clock.now()
-                entry = Entry(AuditAction.ACCOUNT_SUSPENDED, account.id)
-                audit.record(session, entry, by, account.suspended_at)
+                change.audit(Entry(AuditAction.ACCOUNT_SUSPENDED, account.id), account.suspended_at)
             elif not suspended and was_suspended:
                 account.suspended_at = None
-                entry = Entry(AuditAction.ACCOUNT_REINSTATED, account.id)
-                audit.record(session, entry, by, self._clock.now())
-            journal.record(session, AccountChanged(account.id), self._clock.now())
-        await self._bus.publish(AccountChanged(account.id))
+                change.audit(Entry(AuditAction.ACCOUNT_REINSTATED, account.id), self._clock.now())
+            change.invalidate_account(account.id, self._clock.now())
         return account
 
     async def set_password(self, account_id: int, password: str) -> None:

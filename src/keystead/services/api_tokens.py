@@ -10,14 +10,14 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keystead import allowlist, audit
+from keystead import allowlist
 from keystead.access import tokens
 from keystead.access.permissions import PermissionCatalogue
 from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock, isoformat
 from keystead.errors import Conflict, InvalidInput, NotFound
-from keystead.events import journal
-from keystead.events.base import CredentialChanged, EventBus
+from keystead.events.base import EventBus
+from keystead.services.credential_changes import CredentialChanges, owned
 from keystead.services.terms import require_accepted
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
@@ -133,7 +133,7 @@ class ApiTokenService:
     ) -> None:
         self._db = db
         self._clock = clock
-        self._bus = bus
+        self._changes = CredentialChanges(db, bus)
         self._secret = secret
         self.policy = policy
 
@@ -163,7 +163,7 @@ class ApiTokenService:
 
     async def get(self, account_id: int, token_id: str) -> ApiToken:
         async with self._db.read() as session:
-            return await self._owned(session, account_id, token_id)
+            return await owned(session, account_id, token_id, TOKEN)
 
     async def create(
         self,
@@ -196,20 +196,19 @@ class ApiTokenService:
             last_used_at=None,
             allowed_ips=allowed or None,
         )
-        async with self._db.transaction() as session:
+        async with self._changes.begin(by) as change:
             # The account row lock serialises creations, so the cap holds under races.
-            account = await self._account(session, account_id, lock=True)
-            await require_accepted(session, account)
-            await self._check_capacity(session, account_id, now)
-            session.add(token)
+            account = await self._account(change.session, account_id, lock=True)
+            await require_accepted(change.session, account)
+            await self._check_capacity(change.session, account_id, now)
+            change.session.add(token)
             details = {
                 "name": name,
                 "permissions": permissions,
                 "expires_at": isoformat(expires_at),
                 "allowed_ips": allowed,
             }
-            entry = Entry(AuditAction.TOKEN_CREATED, account_id, token, details)
-            audit.record(session, entry, by, now)
+            change.audit(Entry(AuditAction.TOKEN_CREATED, account_id, token, details), now)
         return token, plain
 
     async def update(
@@ -217,10 +216,10 @@ class ApiTokenService:
     ) -> ApiToken:
         """Edit name, permissions or expiry; takes effect on the very next request."""
         now = self.now()
-        async with self._db.transaction() as session:
-            account = await self._account(session, account_id)
-            await require_accepted(session, account)
-            token = await self._owned(session, account_id, token_id, lock=True)
+        async with self._changes.begin(by) as change:
+            account = await self._account(change.session, account_id)
+            await require_accepted(change.session, account)
+            token = await owned(change.session, account_id, token_id, TOKEN, lock=True)
             if token.revoked_at is not None:
                 raise Conflict("Token is revoked; create a new one instead")
             if changes.name is not None:
@@ -229,7 +228,7 @@ class ApiTokenService:
                 token.permissions = clean_permissions(changes.permissions, self.policy.permissions)
             if changes.expires_at is not None:
                 if status_of(token, now) == TokenStatus.EXPIRED:
-                    await self._check_capacity(session, account_id, now)
+                    await self._check_capacity(change.session, account_id, now)
                 token.expires_at = self._check_expiry(changes.expires_at, now)
             if changes.allowed_ips is not None:
                 token.allowed_ips = clean_allowlist(changes.allowed_ips) or None
@@ -242,10 +241,8 @@ class ApiTokenService:
                 ),
             }
             details = {key: value for key, value in changed.items() if value is not None}
-            entry = Entry(AuditAction.TOKEN_EDITED, account_id, token, details)
-            audit.record(session, entry, by, now)
-            changes_made = self._invalidate(session, secret_hashes(token), now)
-        await self._publish(changes_made)
+            change.audit(Entry(AuditAction.TOKEN_EDITED, account_id, token, details), now)
+            change.invalidate(secret_hashes(token), now)
         return token
 
     async def extend(self, account_id: int, token_id: str, *, by: Actor) -> ApiToken:
@@ -264,10 +261,10 @@ class ApiTokenService:
         earlier roll stops at once. The new plain text is returned here once."""
         now = self.now()
         plain = tokens.mint(self.policy.prefix)
-        async with self._db.transaction() as session:
-            account = await self._account(session, account_id)
-            await require_accepted(session, account)
-            token = await self._owned(session, account_id, token_id, lock=True)
+        async with self._changes.begin(by) as change:
+            account = await self._account(change.session, account_id)
+            await require_accepted(change.session, account)
+            token = await owned(change.session, account_id, token_id, TOKEN, lock=True)
             status = status_of(token, now)
             if status == TokenStatus.REVOKED:
                 raise Conflict("Token is revoked; create a new one instead")
@@ -284,24 +281,16 @@ class ApiTokenService:
                 "previous_preview": token.previous_preview,
                 "previous_works_until": isoformat(token.previous_expires_at),
             }
-            entry = Entry(AuditAction.TOKEN_ROLLED, account_id, token, details)
-            audit.record(session, entry, by, now)
-            changes_made = self._invalidate(session, replaced, now)
-        await self._publish(changes_made)
+            change.audit(Entry(AuditAction.TOKEN_ROLLED, account_id, token, details), now)
+            change.invalidate(replaced, now)
         return token, plain
 
     async def revoke(
         self, account_id: int | None, token_id: str, *, by: Actor, reason: str | None = None
     ) -> ApiToken:
         """Revoke (idempotent). `account_id=None` is the operator's reach over every account."""
-        changes_made: list[CredentialChanged] = []
-        async with self._db.transaction() as session:
-            if account_id is None:
-                token = await session.get(ApiToken, token_id.upper(), with_for_update=True)
-                if token is None or token.kind != TOKEN:
-                    raise NotFound("Token")
-            else:
-                token = await self._owned(session, account_id, token_id, lock=True)
+        async with self._changes.begin(by) as change:
+            token = await owned(change.session, account_id, token_id, TOKEN, lock=True)
             if token.revoked_at is None:
                 token.revoked_at = self.now()
                 details = {"name": token.name, "reason": reason}
@@ -311,28 +300,12 @@ class ApiTokenService:
                     token,
                     {key: value for key, value in details.items() if value is not None},
                 )
-                audit.record(session, entry, by, token.revoked_at)
-                changes_made = self._invalidate(session, secret_hashes(token), token.revoked_at)
-        await self._publish(changes_made)
+                change.audit(entry, token.revoked_at)
+                change.invalidate(secret_hashes(token), token.revoked_at)
         return token
 
     def is_unused(self, token: ApiToken, now: datetime) -> bool:
         return is_unused(token, now, self.policy.unused_after)
-
-    @staticmethod
-    def _invalidate(
-        session: AsyncSession, token_hashes: list[str], now: datetime
-    ) -> list[CredentialChanged]:
-        """Journal the change of each secret (for instances that poll) inside the
-        transaction; the caller publishes the same events once it has committed."""
-        events = [CredentialChanged(token_hash) for token_hash in token_hashes]
-        for event in events:
-            journal.record(session, event, now)
-        return events
-
-    async def _publish(self, events: list[CredentialChanged]) -> None:
-        for event in events:
-            await self._bus.publish(event)
 
     async def _account(
         self, session: AsyncSession, account_id: int, *, lock: bool = False
@@ -341,18 +314,6 @@ class ApiTokenService:
         if account is None:
             raise NotFound("Account")
         return account
-
-    async def _owned(
-        self, session: AsyncSession, account_id: int, token_id: str, *, lock: bool = False
-    ) -> ApiToken:
-        """The account's token; `lock` holds its row until the transaction ends, so a
-        change reads the last committed state and concurrent changes apply one by one
-        (PostgreSQL; SQLite's writers already take turns)."""
-        token = await session.get(ApiToken, token_id.upper(), with_for_update=lock)
-        # Another account's token is "not found": existence is not revealed.
-        if token is None or token.account_id != account_id or token.kind != TOKEN:
-            raise NotFound("Token")
-        return token
 
     async def _check_capacity(self, session: AsyncSession, account_id: int, now: datetime) -> None:
         active = await session.scalar(

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from keystead import audit
 from keystead.access import tokens
 from keystead.audit import Actor, AuditAction, Entry
 from keystead.clock import Clock
-from keystead.events import journal
-from keystead.events.base import CredentialChanged, EventBus
+from keystead.events.base import EventBus
 from keystead.mail import messages, outbox
 from keystead.services.account_keys import ACCOUNT_KEY
 from keystead.services.api_tokens import in_grace, secret_hashes
+from keystead.services.credential_changes import CredentialChanges
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken
 
@@ -39,9 +38,8 @@ class LeakService:
     def __init__(
         self, db: Database, clock: Clock, bus: EventBus, secret: bytes, prefix: str, api_url: str
     ) -> None:
-        self._db = db
         self._clock = clock
-        self._bus = bus
+        self._changes = CredentialChanges(db, bus)
         self._hasher = tokens.KeyedHasher(secret)
         self._prefix = prefix
         self._api_url = api_url
@@ -59,9 +57,8 @@ class LeakService:
             return 0
         now = self._clock.now()
         reported = list(where)
-        changed: list[str] = []
         affected = 0
-        async with self._db.transaction() as session:
+        async with self._changes.begin(by) as change:
             statement = (
                 select(ApiToken, Account)
                 .join(Account, Account.id == ApiToken.account_id)
@@ -71,7 +68,7 @@ class LeakService:
                 )
                 .with_for_update()
             )
-            for token, account in (await session.execute(statement)).all():
+            for token, account in (await change.session.execute(statement)).all():
                 if token.token_hash in where:
                     source_url = where[token.token_hash]
                     hashes = secret_hashes(token)
@@ -86,9 +83,7 @@ class LeakService:
                     outcome = "previous secret stopped"
                 else:
                     continue  # an old secret that already stopped working
-                for token_hash in hashes:
-                    journal.record(session, CredentialChanged(token_hash), now)
-                changed += hashes
+                change.invalidate(hashes, now)
                 affected += 1
                 kind = "account API key" if token.kind == ACCOUNT_KEY else "API token"
                 if outcome != "revoked":
@@ -99,9 +94,7 @@ class LeakService:
                     "source_url": source_url,
                     "outcome": outcome,
                 }
-                audit.record(
-                    session, Entry(AuditAction.TOKEN_LEAKED, account.id, token, details), by, now
-                )
+                change.audit(Entry(AuditAction.TOKEN_LEAKED, account.id, token, details), now)
                 if account.email:
                     mail = messages.token_leaked(
                         kind=kind,
@@ -113,7 +106,5 @@ class LeakService:
                         source_url=source_url,
                         api_url=self._api_url,
                     )
-                    outbox.queue(session, account.email, mail, now)
-        for token_hash in changed:
-            await self._bus.publish(CredentialChanged(token_hash))
+                    outbox.queue(change.session, account.email, mail, now)
         return affected

@@ -12,8 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.sql import ColumnElement
 
 from keystead.clock import Clock
-from keystead.errors import NotFound
 from keystead.services.api_tokens import TOKEN
+from keystead.services.credential_changes import owned
 from keystead.store.db import Database
 from keystead.store.models import ApiToken, TokenUsage, TokenUsageClient
 
@@ -74,10 +74,7 @@ class UsageReports:
 
     async def for_token(self, account_id: int, token_id: str, window: UsageWindow) -> Usage:
         async with self._db.read() as session:
-            token = await session.get(ApiToken, token_id.upper())
-        # Another account's token is "not found": existence is not revealed.
-        if token is None or token.account_id != account_id or token.kind != TOKEN:
-            raise NotFound("Token")
+            token = await owned(session, account_id, token_id, TOKEN)
         return await self._usage(
             TokenUsage.credential_id == token.id,
             TokenUsageClient.credential_id == token.id,
