@@ -64,7 +64,9 @@ def test_the_tree_is_read_as_a_tree() -> None:
 def test_modules_stay_small() -> None:
     sizes = {path: len(path.read_text().splitlines()) for path in modules()}
     oversized = sorted(
-        f"{path.relative_to(SOURCE)}: {lines}" for path, lines in sizes.items() if lines > MOST_LINES
+        f"{path.relative_to(SOURCE)}: {lines}"
+        for path, lines in sizes.items()
+        if lines > MOST_LINES
     )
     assert oversized == []
     assert statistics.median(sizes.values()) <= MEDIAN_LINES

@@ -34,10 +34,9 @@ from keystead.version import __version__
 from keystead.web.page_route import PageRoute
 from tests.api.test_api_tokens import TOKEN_FIELDS
 from tests.backends import Backend
-from tests.bots.conftest import demo_token
 from tests.catalogue import ALL_PERMISSIONS
 from tests.cli.test_bots_import import renumbered
-from tests.factories import PASSWORD, bearer, sign_up
+from tests.factories import PASSWORD, bearer, demo_token, sign_up
 from tests.wallet.conftest import challenge, sign, wallet_sign_in
 
 SCANNER_SECRET = "scanner-secret-0123456789-abcdefghij"

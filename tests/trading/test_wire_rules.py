@@ -24,7 +24,9 @@ from sqlalchemy import select, update
 
 from keystead.store.migrate import alembic_config
 from keystead.trading.tables import Bot
-from tests.bots.conftest import Demo
+from tests import factories
+from tests.factories import make_bot, make_order, make_position, make_report
+from tests.trading.conftest import Trader, bots_in_every_status, make_history
 
 CLOCK_RANGE = re.compile(r"[0-9]{2}:[0-9]{2}( to [0-9]{2}:[0-9]{2})?")
 DAYS = {"All", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday"}
@@ -41,16 +43,35 @@ def parses_as_days(value: object) -> bool:
     return isinstance(value, str) and bool(value) and set(value.split(", ")) <= DAYS
 
 
-async def detailed_bots(demo: Demo) -> list[dict[str, Any]]:
-    bots = await demo.data("/v1/bots/", include_details="True")
+async def detailed_bots(trader: Trader) -> list[dict[str, Any]]:
+    bots = await trader.data("/v1/bots/", include_details="True")
     assert isinstance(bots, list)
     return bots
 
 
-async def test_days_and_times_are_plain_strings_clients_parse(demo: Demo) -> None:
-    bots = await detailed_bots(demo)
+async def make_settled_bots(trader: Trader) -> list[Bot]:
+    """Two bots entering on All days, each with an adjustment from 15:30 to 15:55 on
+    Monday, Wednesday and Friday."""
+    return [
+        await make_bot(
+            trader.runtime,
+            trader.account_id,
+            entry_condition=factories.entry_condition(days_of_week="All"),
+            adjustments=[
+                factories.adjustment(
+                    days_of_week="Monday, Wednesday, Friday", time_of_day="15:30 to 15:55"
+                )
+            ],
+        )
+        for _ in range(2)
+    ]
+
+
+async def test_days_and_times_are_plain_strings_clients_parse(trader: Trader) -> None:
+    await make_settled_bots(trader)
+    bots = await detailed_bots(trader)
     adjustments = [item for bot in bots for item in bot["adjustments"]]
-    assert adjustments, "the demo has adjustments"
+    assert adjustments, "the bots have adjustments"
     for adjustment in adjustments:
         assert parses_as_time_of_day(adjustment["time_of_day"]), adjustment["time_of_day"]
         assert parses_as_days(adjustment["days_of_week"]), adjustment["days_of_week"]
@@ -58,8 +79,9 @@ async def test_days_and_times_are_plain_strings_clients_parse(demo: Demo) -> Non
         days = bot["entry_condition"]["days_of_week"]
         assert days is None or parses_as_days(days), days
     assert {item["time_of_day"] for item in adjustments} == {"15:30 to 15:55"}
+    assert {item["days_of_week"] for item in adjustments} == {"Monday, Wednesday, Friday"}
     assert {bot["entry_condition"]["days_of_week"] for bot in bots} == {"All"}
-    one = await demo.data(f"/v1/bots/{bots[0]['number']}", include_details="1")
+    one = await trader.data(f"/v1/bots/{bots[0]['number']}", include_details="1")
     assert isinstance(one, dict)
     assert one["entry_condition"]["days_of_week"] == "All"
 
@@ -76,30 +98,36 @@ async def test_days_and_times_are_plain_strings_clients_parse(demo: Demo) -> Non
     ids=["repeated", "repeated-brackets", "comma-separated", "any-case", "both-spellings"],
 )
 async def test_every_spelling_of_statuses_filters(
-    demo: Demo, params: list[tuple[str, str]]
+    trader: Trader, params: list[tuple[str, str]]
 ) -> None:
-    everything = await demo.data("/v1/bots")
+    await bots_in_every_status(trader)
+    everything = await trader.data("/v1/bots")
     assert isinstance(everything, list)
     wanted = {"Disabled", "Disable on Close"}
     expected = [bot["number"] for bot in everything if bot["status"] in wanted]
     assert 0 < len(expected) < len(everything), "the filter has something to leave out"
-    response = await demo.client.get("/v1/bots/", params=params, headers=demo.headers)
+    response = await trader.client.get("/v1/bots/", params=tuple(params), headers=trader.headers)
     assert response.status_code == 200, response.text
     assert [bot["number"] for bot in response.json()["data"]] == expected
 
 
-async def test_one_status_repeated_as_whispertrades_sends_it(demo: Demo) -> None:
-    response = await demo.client.get(
-        "/v1/bots/", params={"statuses": ["Enabled"]}, headers=demo.headers
+async def test_one_status_repeated_as_whispertrades_sends_it(trader: Trader) -> None:
+    bots = await bots_in_every_status(trader)
+    response = await trader.client.get(
+        "/v1/bots/", params={"statuses": ["Enabled"]}, headers=trader.headers
     )
     assert response.status_code == 200
     assert {bot["status"] for bot in response.json()["data"]} == {"Enabled"}
+    assert [bot["number"] for bot in response.json()["data"]] == [
+        bot.number for bot in bots if bot.status == "Enabled"
+    ]
 
 
 @pytest.mark.parametrize("parameter", ["statuses", "statuses[]"])
-async def test_an_unknown_status_is_422_naming_it(demo: Demo, parameter: str) -> None:
-    response = await demo.client.get(
-        "/v1/bots", params=[(parameter, "Enabled"), (parameter, "Paused")], headers=demo.headers
+async def test_an_unknown_status_is_422_naming_it(trader: Trader, parameter: str) -> None:
+    await bots_in_every_status(trader)
+    response = await trader.client.get(
+        "/v1/bots", params=[(parameter, "Enabled"), (parameter, "Paused")], headers=trader.headers
     )
     assert response.status_code == 422
     reason = "unknown status 'Paused'; use Enabled, Disabled, Disable on Close"
@@ -110,17 +138,18 @@ async def test_an_unknown_status_is_422_naming_it(demo: Demo, parameter: str) ->
     }
 
 
-async def test_settings_sent_in_the_older_object_form_are_kept_as_text(demo: Demo) -> None:
-    bots = await detailed_bots(demo)
+async def test_settings_sent_in_the_older_object_form_are_kept_as_text(trader: Trader) -> None:
+    await make_settled_bots(trader)
+    bots = await detailed_bots(trader)
     number = bots[0]["number"]
-    changed = await demo.client.put(
+    changed = await trader.client.put(
         f"/v1/bots/{number}",
         json={"entry_condition": {"days_of_week": {"days_of_week": "friday,Monday"}}},
-        headers=demo.headers,
+        headers=trader.headers,
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["data"]["entry_condition"]["days_of_week"] == "Monday, Friday"
-    again = await demo.data(f"/v1/bots/{number}", include_details="true")
+    again = await trader.data(f"/v1/bots/{number}", include_details="true")
     assert isinstance(again, dict)
     assert again["entry_condition"]["days_of_week"] == "Monday, Friday"
 
@@ -135,26 +164,28 @@ async def test_settings_sent_in_the_older_object_form_are_kept_as_text(demo: Dem
     ],
 )
 async def test_a_bad_days_of_week_is_422_and_nothing_changes(
-    demo: Demo, days: object, reason: str
+    trader: Trader, days: object, reason: str
 ) -> None:
-    bots = await detailed_bots(demo)
+    await make_settled_bots(trader)
+    bots = await detailed_bots(trader)
     number = bots[0]["number"]
-    before = await demo.data(f"/v1/bots/{number}", include_details="true")
-    refused = await demo.client.put(
+    before = await trader.data(f"/v1/bots/{number}", include_details="true")
+    refused = await trader.client.put(
         f"/v1/bots/{number}",
         json={"name": "renamed", "entry_condition": {"days_of_week": days}},
-        headers=demo.headers,
+        headers=trader.headers,
     )
     assert refused.status_code == 422
     assert refused.json()["message"].startswith("Invalid input: entry_condition.days_of_week: ")
     assert reason in refused.json()["message"]
-    assert await demo.data(f"/v1/bots/{number}", include_details="true") == before
+    assert await trader.data(f"/v1/bots/{number}", include_details="true") == before
 
 
-async def test_settings_stored_by_older_versions_are_answered_as_text(demo: Demo) -> None:
+async def test_settings_stored_by_older_versions_are_answered_as_text(trader: Trader) -> None:
     """Downgrading to the previous schema writes the objects older versions stored; the
     upgrade (what `keystead serve` runs at start) turns them into the text clients read."""
-    runtime = demo.runtime
+    runtime = trader.runtime
+    await make_settled_bots(trader)
     url = runtime.settings.database_url
     await asyncio.to_thread(command.downgrade, alembic_config(url), "0006")
     async with runtime.db.read() as session:
@@ -177,7 +208,7 @@ async def test_settings_stored_by_older_versions_are_answered_as_text(demo: Demo
         )
 
     await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
-    bots = await detailed_bots(demo)
+    bots = await detailed_bots(trader)
     assert {item["time_of_day"] for bot in bots for item in bot["adjustments"]} == {
         "15:30 to 15:55"
     }
@@ -186,29 +217,45 @@ async def test_settings_stored_by_older_versions_are_answered_as_text(demo: Demo
     assert set(days.values()) == {"All"}
 
 
-async def test_a_bots_orders_at_the_path_whispertrades_builds(demo: Demo) -> None:
+async def test_a_bots_orders_at_the_path_whispertrades_builds(trader: Trader) -> None:
     """whispertrades asks for `bots/{number}orders/` (no slash between the two)."""
-    bots = await demo.data("/v1/bots")
-    assert isinstance(bots, list)
-    number = bots[0]["number"]
-    expected = await demo.data(f"/v1/bots/{number}/orders", status="FILLED", page=1)
+    mine, other = [await make_bot(trader.runtime, trader.account_id) for _ in range(2)]
+    positions = [await make_position(trader.runtime, bot) for bot in (mine, other)]
+    filled = [
+        await make_order(trader.runtime, bot, position=p)
+        for bot, p in zip((mine, other), positions, strict=True)
+    ]
+    await make_order(
+        trader.runtime,
+        mine,
+        status="CANCELED",
+        filled_quantity=0,
+        fill_price=None,
+        filled_at=None,
+        fills=[],
+        canceled_at=trader.runtime.clock.now(),
+    )
+    number = mine.number
+    expected = await trader.data(f"/v1/bots/{number}/orders", status="FILLED", page=1)
     assert isinstance(expected, list)
     assert expected
+    assert [order["number"] for order in expected] == [filled[0].number]
     for path in (f"/v1/bots/{number}orders/", f"/v1/bots/{number}orders"):
-        assert await demo.data(path, status="FILLED", page=1) == expected
-    unknown = await demo.get("/v1/bots/ZZZZZZZZZZorders/")
+        assert await trader.data(path, status="FILLED", page=1) == expected
+    unknown = await trader.get("/v1/bots/ZZZZZZZZZZorders/")
     assert unknown.status_code == 404
     assert unknown.json()["message"] == "Bot not found"
 
 
-async def test_refusals_carry_a_data_clients_parse(demo: Demo) -> None:
+async def test_refusals_carry_a_data_clients_parse(trader: Trader) -> None:
     """whispertrades reads `data` as a list or an object before it looks at `message`
     (which it maps to its own exceptions): a null there would hide the message."""
+    await make_bot(trader.runtime, trader.account_id)
     refusals = [
-        await demo.client.get("/v1/bots", headers={"Authorization": "Bearer kst_nope"}),
-        await demo.client.get("/v1/bots"),
-        await demo.get("/v1/bots/ZZZZZZZZZZ"),
-        await demo.get("/v1/no-such-thing"),
+        await trader.client.get("/v1/bots", headers={"Authorization": "Bearer kst_nope"}),
+        await trader.client.get("/v1/bots"),
+        await trader.get("/v1/bots/ZZZZZZZZZZ"),
+        await trader.get("/v1/no-such-thing"),
     ]
     assert [(r.status_code, r.json()["message"]) for r in refusals] == [
         (401, "Not authenticated"),
@@ -218,16 +265,22 @@ async def test_refusals_carry_a_data_clients_parse(demo: Demo) -> None:
     ]
     for refusal in refusals:
         assert refusal.json()["data"] == []
-    invalid = await demo.get("/v1/bots", include_details="maybe")
+    invalid = await trader.get("/v1/bots", include_details="maybe")
     assert invalid.status_code == 422
     assert isinstance(invalid.json()["data"]["errors"], list)
 
 
-async def test_listed_reports_carry_what_monthly_and_yearly_results_read(demo: Demo) -> None:
+async def test_listed_reports_carry_what_monthly_and_yearly_results_read(
+    trader: Trader,
+) -> None:
     """whispertrades builds monthly and yearly results from `results.years` of the report
     object it holds, which may come from the listing; the daily `days` may be left out."""
-    reports = await demo.data("/v1/bots/reports/")
+    bot = await make_bot(trader.runtime, trader.account_id)
+    await make_history(trader.runtime, [bot], days=30)
+    await make_report(trader.runtime, trader.account_id)
+    reports = await trader.data("/v1/bots/reports/")
     assert isinstance(reports, list)
+    assert len(reports) == 1
     for report in reports:
         years = report["results"]["years"]
         assert years
@@ -236,10 +289,13 @@ async def test_listed_reports_carry_what_monthly_and_yearly_results_read(demo: D
         assert "days" not in report["results"]
 
 
-async def test_positions_filtered_by_close_as_whispertrades_spells_it(demo: Demo) -> None:
-    closed = await demo.data("/v1/bots/positions/", status="CLOSED")
-    close = await demo.data("/v1/bots/positions/", status="CLOSE")
+async def test_positions_filtered_by_close_as_whispertrades_spells_it(trader: Trader) -> None:
+    bot = await make_bot(trader.runtime, trader.account_id)
+    history = await make_history(trader.runtime, [bot], days=5)
+    closed = await trader.data("/v1/bots/positions/", status="CLOSED")
+    close = await trader.data("/v1/bots/positions/", status="CLOSE")
     assert isinstance(closed, list)
     assert closed
     assert close == closed
+    assert [p["number"] for p in closed] == [p.number for p in history if p.status == "CLOSED"]
     assert {position["status"] for position in closed} == {"CLOSED"}
