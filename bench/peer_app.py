@@ -16,7 +16,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 
-from aiocache import SimpleMemoryCache  # type: ignore[import-untyped]
+from aiocache import SimpleMemoryCache
 from fastapi import APIRouter, Depends, FastAPI
 from keyshield import ApiKey, ApiKeyService
 from keyshield.api import create_depends_api_key
@@ -85,7 +85,7 @@ def create_key(database: str) -> str:
                 repo = SqlAlchemyApiKeyRepository(session)
                 await repo.ensure_table(async_engine=engine)
                 _entity, plain = await _service(repo, "default").create(name="bench")
-            return plain
+            return str(plain)
         finally:
             await engine.dispose()
 
