@@ -9,10 +9,17 @@ import httpx
 import pytest
 from eth_account import Account
 
-from keystead.audit import Actor
-from keystead.cli.demo import seed_demo
 from keystead.runtime import Runtime
-from tests.factories import PASSWORD, bearer, sign_up
+from tests.factories import (
+    PASSWORD,
+    bearer,
+    make_account,
+    make_bot,
+    make_order,
+    make_position,
+    make_token,
+    sign_up,
+)
 from tests.wallet.conftest import challenge, sign
 
 
@@ -28,14 +35,15 @@ def refused(response: httpx.Response, field: str) -> str:
 
 
 @pytest.fixture
-async def demo(client: httpx.AsyncClient, runtime: Runtime) -> dict[str, Any]:
-    credentials = await seed_demo(runtime)
-    account = await runtime.accounts.find(credentials.email)
-    assert account is not None
+async def demo(runtime: Runtime) -> dict[str, Any]:
+    """A trader with a bot holding an open position, and a token for the routes tried."""
+    account = await make_account(runtime)
+    bot = await make_bot(runtime, account.id)
+    position = await make_position(runtime, bot)
+    await make_order(runtime, bot, position=position)
     permissions = ["bots:read", "bots:write", "positions:read", "orders:read", "reports:write"]
-    _, plain = await runtime.tokens.create(account.id, "bounds", permissions, by=Actor.operator())
-    bots = (await client.get("/v1/bots", headers=bearer(plain))).json()["data"]
-    return {"headers": bearer(plain), "bot": bots[0]["number"], "email": credentials.email}
+    plain = await make_token(runtime, account.id, permissions, name="bounds")
+    return {"headers": bearer(plain), "bot": bot.number}
 
 
 @pytest.mark.parametrize("page", [str(2**63 - 1), str(2**63), str(10**20), "1000001"])
