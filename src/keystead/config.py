@@ -153,6 +153,13 @@ class Settings(BaseSettings):
     """Authenticates secret scanners at `POST /security/leaked-tokens`. Unset: the
     endpoint answers 401 to everyone."""
 
+    introspection_secret: SecretStr | None = None
+    """Authenticates the operator's services at `POST /oauth/introspect` (RFC 7662).
+    Unset: the endpoint answers 401 to everyone."""
+
+    introspection_failure_limit: str = "30/minute"
+    """Introspection calls with a wrong secret, per client address; more answer 429."""
+
     log_level: str = "INFO"
 
     @field_validator("token_prefix")
@@ -162,11 +169,12 @@ class Settings(BaseSettings):
             raise ValueError("token prefix must be 1 to 16 ASCII letters or digits")
         return value
 
-    @field_validator("leak_report_secret")
+    @field_validator("leak_report_secret", "introspection_secret")
     @classmethod
-    def _long_leak_secret(cls, value: SecretStr | None) -> SecretStr | None:
+    def _long_operator_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Both guard a whole endpoint with one shared value: it must not be guessable.
         if value is not None and len(value.get_secret_value()) < 32:
-            raise ValueError("the leak-report secret must be at least 32 characters")
+            raise ValueError("must be at least 32 characters")
         return value
 
     @field_validator("reminder_days")

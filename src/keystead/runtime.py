@@ -20,6 +20,7 @@ from keystead.config import Settings
 from keystead.errors import ConfigurationError
 from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
+from keystead.gateway.keys import SigningKeys
 from keystead.guarded_api import GuardedApi, load_guarded_api
 from keystead.jobs.reminders import ReminderJob
 from keystead.jobs.runner import Jobs
@@ -29,6 +30,7 @@ from keystead.mail.smtp import Delivery, SmtpSender, SmtpServer
 from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
+from keystead.services.introspection import Introspection
 from keystead.services.leaks import LeakService
 from keystead.services.terms import TermsService
 from keystead.services.usage import UsageReports
@@ -59,6 +61,9 @@ class Runtime:
     account_keys: AccountKeyService
     audit: AuditService
     leaks: LeakService
+    introspection: Introspection
+    signing_keys: SigningKeys
+    introspection_failures: Limiter
     jobs: Jobs
     api: GuardedApi
     permissions: PermissionCatalogue
@@ -138,6 +143,15 @@ def build_runtime(
     )
     usage_reports = UsageReports(db, clock, timedelta(days=settings.usage_retention_days))
     api_url = settings.effective_public_url + API_PAGE
+    authenticator = Authenticator(
+        db,
+        secret,
+        settings.token_prefix,
+        cache,
+        open_limiter(settings, settings.auth_failure_limit, "auth-failures"),
+        clock,
+        audit,
+    )
     runtime = Runtime(
         settings=settings,
         api=api,
@@ -147,15 +161,7 @@ def build_runtime(
         bus=bus,
         cache=cache,
         rate_limiter=open_limiter(settings, settings.rate_limit, "rate"),
-        authenticator=Authenticator(
-            db,
-            secret,
-            settings.token_prefix,
-            cache,
-            open_limiter(settings, settings.auth_failure_limit, "auth-failures"),
-            clock,
-            audit,
-        ),
+        authenticator=authenticator,
         usage=UsageRecorder(
             db, clock, settings.last_used_flush_seconds, analytics=settings.usage_analytics
         ),
@@ -203,6 +209,11 @@ def build_runtime(
             secret,
             settings.token_prefix,
             api_url,
+        ),
+        introspection=Introspection(authenticator, db, catalogue, settings.effective_public_url),
+        signing_keys=SigningKeys(db, clock, secret),
+        introspection_failures=open_limiter(
+            settings, settings.introspection_failure_limit, "introspection-failures"
         ),
         jobs=Jobs(
             ReminderJob(db, clock, list(settings.reminder_days), api_url, catalogue),

@@ -13,7 +13,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "store", "envelope", "observability"}),
     frozenset({"events", "limiter", "mail", "audit", "edge"}),
     frozenset({"access"}),
-    frozenset({"services"}),
+    frozenset({"services", "gateway"}),
     frozenset({"jobs"}),
     frozenset({"runtime", "guarded_api"}),
     frozenset({"api", "web"}),

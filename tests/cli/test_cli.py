@@ -187,3 +187,12 @@ def test_without_smtp_mail_stays_in_the_outbox_and_is_listed() -> None:
     listed = invoke("mail", "outbox")
     assert "ops@example.com" in listed
     assert "waiting" in listed
+
+
+def test_keys_rotate_adds_a_signing_key_and_keeps_the_old_one_published() -> None:
+    first = json.loads(invoke("keys", "list", "--json"))
+    assert len(first) == 1
+    rotated = json.loads(invoke("keys", "rotate", "--json"))["kid"]
+    published = [key["kid"] for key in json.loads(invoke("keys", "list", "--json"))]
+    assert published == [rotated, first[0]["kid"]]
+    assert "stay published for 120 s" in " ".join(invoke("keys", "rotate").split())

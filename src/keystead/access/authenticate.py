@@ -105,6 +105,12 @@ class Authenticator:
             await self._refuse_address(principal, client, wall)
         return principal
 
+    async def resolve(self, value: str) -> Principal | None:
+        """The live credential `value` is, if any: what `authenticate` would admit,
+        without counting a failure against anyone or checking where it is used from
+        (token introspection asks on behalf of a client it does not name)."""
+        return await self._resolve(value, self._clock.timestamp())
+
     async def _refuse_address(self, principal: Principal, client: str, wall: float) -> None:
         entry = Entry(
             AuditAction.TOKEN_ADDRESS_REFUSED,

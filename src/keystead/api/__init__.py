@@ -14,6 +14,8 @@ from keystead.api import (
     auth,
     docs,
     health,
+    introspect,
+    jwks,
     openapi,
     security,
     user_api,
@@ -45,6 +47,9 @@ def include_routers(
     app.include_router(api_tokens.router, responses=SIGNED_IN)
     # /security/leaked-tokens (the operator's scanner secret)
     app.include_router(security.router, responses=failures(401))
+    app.include_router(jwks.router)  # /.well-known/jwks.json (verifies Keystead-Assertion)
+    # /oauth/introspect (RFC 7662; the operator's introspection secret)
+    app.include_router(introspect.router, responses=failures(401, 429))
     app.include_router(v1_account.router, responses=SIGNED_IN)  # /v1/account
     # The guarded API, behind the access path: bearer token, permission, rate limit.
     for router in guarded:

@@ -1,11 +1,11 @@
-"""The `keystead` command: serve, db, account, token, terms, demo, jobs, mail, audit,
+"""The `keystead` command: serve, db, account, token, terms, demo, keys, jobs, mail, audit,
 and the guarded API's own commands (the trading API's: `bots`)."""
 
 from __future__ import annotations
 
 import typer
 
-from keystead.cli import admin, audit, db, demo, jobs, serve
+from keystead.cli import admin, audit, db, demo, jobs, keys, serve
 from keystead.config import GuardedApiSetting
 from keystead.errors import ConfigurationError
 from keystead.guarded_api import load_guarded_api
@@ -22,6 +22,7 @@ app.add_typer(admin.accounts, name="account")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.terms, name="terms")
 app.add_typer(demo.app, name="demo")
+app.add_typer(keys.app, name="keys")
 app.add_typer(jobs.jobs, name="jobs")
 app.add_typer(jobs.mail, name="mail")
 app.command("audit")(audit.audit)

@@ -233,3 +233,20 @@ class TokenUsageClient(Base):
     hour_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+
+
+class SigningKey(Base):
+    """An Ed25519 key that signs what keystead tells an upstream (`Keystead-Assertion`).
+    The private half is sealed under the server secret; the public half is published
+    at `/.well-known/jwks.json` until the last assertion it signed has expired."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The RFC 7638 thumbprint of the public key (43 characters)."""
+    sealed_private_key: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))
+    """The raw public key, base64url without padding (the JWK's `x`)."""
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    retired_at: Mapped[datetime | None]
+    """When a newer key took over signing; None while this one signs."""
