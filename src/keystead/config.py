@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     """Authenticates secret scanners at `POST /security/leaked-tokens`. Unset: the
     endpoint answers 401 to everyone."""
 
+    upstream_audience: str | None = None
+    """The `aud` of every `Keystead-Assertion`: what the API behind keystead checks for.
+    Unset: keystead's public URL."""
+
     introspection_secret: SecretStr | None = None
     """Authenticates the operator's services at `POST /oauth/introspect` (RFC 7662).
     Unset: the endpoint answers 401 to everyone."""

@@ -20,6 +20,7 @@ from keystead.config import Settings
 from keystead.errors import ConfigurationError
 from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
+from keystead.gateway.assertions import Assertions
 from keystead.gateway.keys import SigningKeys
 from keystead.guarded_api import GuardedApi, load_guarded_api
 from keystead.jobs.reminders import ReminderJob
@@ -63,6 +64,7 @@ class Runtime:
     leaks: LeakService
     introspection: Introspection
     signing_keys: SigningKeys
+    assertions: Assertions
     introspection_failures: Limiter
     jobs: Jobs
     api: GuardedApi
@@ -152,6 +154,7 @@ def build_runtime(
         clock,
         audit,
     )
+    signing_keys = SigningKeys(db, clock, secret)
     runtime = Runtime(
         settings=settings,
         api=api,
@@ -211,7 +214,13 @@ def build_runtime(
             api_url,
         ),
         introspection=Introspection(authenticator, db, catalogue, settings.effective_public_url),
-        signing_keys=SigningKeys(db, clock, secret),
+        signing_keys=signing_keys,
+        assertions=Assertions(
+            signing_keys,
+            catalogue,
+            settings.effective_public_url,
+            settings.upstream_audience or settings.effective_public_url,
+        ),
         introspection_failures=open_limiter(
             settings, settings.introspection_failure_limit, "introspection-failures"
         ),

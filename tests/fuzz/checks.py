@@ -45,6 +45,29 @@ def _account_key(body: dict[str, Any], status: int) -> None:
         assert body["result"] is None, f"`result` is not null on a {status}"
 
 
+def _jwk_set(body: dict[str, Any]) -> None:
+    assert set(body) == {"keys"}, f"a JWK Set holds `keys` only, not {sorted(body)}"
+    assert all(key.get("kty") == "OKP" and "d" not in key for key in body["keys"])
+
+
+def _introspection(body: dict[str, Any]) -> None:
+    assert isinstance(body.get("active"), bool), "RFC 7662: `active` is a boolean"
+    if not body["active"]:
+        assert body == {"active": False}, "an inactive answer says nothing more"
+
+
+def _oauth_error(body: dict[str, Any]) -> None:
+    assert body.get("error") == "invalid_request", "RFC 6749 error object"
+
+
+# Answers in a standard's own shape rather than the envelope (README, "Endpoints").
+_STANDARD_SHAPES = {
+    ("/.well-known/jwks.json", 200): _jwk_set,
+    ("/oauth/introspect", 200): _introspection,
+    ("/oauth/introspect", 400): _oauth_error,
+}
+
+
 @schemathesis.check
 def keystead_envelope(
     ctx: CheckContext, response: Response, case: Case[APIOperation[Any, Any, Any, Any]]
@@ -57,7 +80,10 @@ def keystead_envelope(
     except ValueError as error:
         raise AssertionError(f"body is not JSON ({error})") from None
     assert isinstance(body, dict), f"body is a {type(body).__name__}, not an object"
-    if case.operation.path.startswith(ACCOUNT_KEY_PREFIX):
+    standard = _STANDARD_SHAPES.get((case.operation.path, response.status_code))
+    if standard is not None:
+        standard(body)
+    elif case.operation.path.startswith(ACCOUNT_KEY_PREFIX):
         _account_key(body, response.status_code)
     else:
         _platform(body, response.status_code, case.operation.path.startswith("/v1"))

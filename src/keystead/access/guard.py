@@ -39,7 +39,8 @@ class AccessPath:
     clock: Clock
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value from the ASGI scope (the first, if repeated)."""
     for key, value in scope["headers"]:
         if key == name:
             return bytes(value).decode("latin-1")
@@ -60,7 +61,7 @@ class AccessGuard:
         principal: Principal | None = None
         try:
             principal = await access.authenticator.authenticate(
-                _header(scope, b"authorization"), client
+                scope_header(scope, b"authorization"), client
             )
             scope.setdefault("state", {})[PRINCIPAL] = principal
             authorize(principal, access.permissions.permission_for(scope))

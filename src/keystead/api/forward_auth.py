@@ -1,0 +1,113 @@
+"""/auth/forward: the access path for a proxy the operator already runs.
+
+nginx `auth_request` names the request it asks about in `X-Original-Method` and
+`X-Original-URI`, Traefik's ForwardAuth in `X-Forwarded-Method` and `X-Forwarded-Uri`,
+and Envoy's HTTP ext_authz sends the request's own method and path under the prefix
+(`/auth/forward/v1/bots`). Each is run through the very guard `/v1` requests pass
+(authenticate → permission → rate limit, usage counted), so limits, revocation and
+usage figures are the same whichever way a request arrives. Admitted: 200 with the
+identity headers and a `Keystead-Assertion` bound to that method and URL. Refused:
+the guard's own 401, 403 or 429, in the envelope, with its headers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+from starlette.types import Receive, Scope, Send
+
+from keystead.access.guard import PRINCIPAL, AccessGuard, AccessPath, scope_header
+from keystead.access.principal import Principal
+from keystead.envelope import JSONResponse, failure, ok
+from keystead.errors import describe_invalid
+from keystead.gateway.assertions import Assertions
+from keystead.paths import is_guarded
+
+PREFIX = "/auth/forward"
+ORIGINAL_URL = "keystead.forward_url"
+
+
+def identity_headers(principal: Principal, assertion: str, request_id: str) -> dict[str, str]:
+    """What the upstream is told: plain headers for convenience, the assertion to trust."""
+    return {
+        "Keystead-Account": principal.account_number,
+        "Keystead-Credential": principal.credential_id,
+        "Keystead-Permissions": " ".join(sorted(principal.permissions)),
+        "Keystead-Assertion": assertion,
+        "X-Request-Id": request_id,
+    }
+
+
+class ForwardAuth:
+    """A pure ASGI endpoint: it rewrites the check into the request it stands for and
+    hands that to an `AccessGuard` whose inner app answers the admitted ones."""
+
+    def __init__(self, access: AccessPath, assertions: Assertions) -> None:
+        self._access = access
+        self._assertions = assertions
+        self._guard = AccessGuard(self._admitted, access)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope_header(scope, b"x-original-method") or scope_header(
+            scope, b"x-forwarded-method"
+        )
+        uri = scope_header(scope, b"x-original-uri") or scope_header(scope, b"x-forwarded-uri")
+        if scope["path"].startswith(PREFIX + "/"):  # Envoy: the request itself, under the prefix
+            method = method or scope["method"]
+            uri = uri or scope["path"][len(PREFIX) :] + (
+                "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
+            )
+        if not method or not uri or not uri.startswith("/"):
+            details = [
+                {
+                    "field": "X-Original-URI",
+                    "message": "name the request to check: X-Original-Method and X-Original-URI "
+                    "(nginx), X-Forwarded-Method and X-Forwarded-Uri (Traefik), or the path "
+                    "under /auth/forward/ (Envoy)",
+                }
+            ]
+            response = failure(scope["path"], 400, describe_invalid(details), {"errors": details})
+            await response(scope, receive, send)
+            return
+        parts = urlsplit(uri)
+        proto = scope_header(scope, b"x-forwarded-proto") or scope.get("scheme", "http")
+        host = (
+            scope_header(scope, b"x-forwarded-host") or scope_header(scope, b"host") or "localhost"
+        )
+        checked = dict(scope)
+        checked.update(
+            method=method.upper(),
+            path=parts.path,
+            raw_path=parts.path.encode(),
+            query_string=parts.query.encode(),
+            state={},
+        )
+        checked[ORIGINAL_URL] = f"{proto}://{host}{uri}"
+        await self._guard(checked, receive, send)
+
+    async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        principal: Principal | None = scope.get("state", {}).get(PRINCIPAL)
+        path = scope["path"]
+        if (
+            principal is None
+            or not is_guarded(path)
+            or self._access.permissions.permission_for(scope) is None
+        ):
+            # Not a request the guarded API answers: no identity is vouched for.
+            await failure(path, 404, "Route not found")(scope, receive, send)
+            return
+        assertion = await self._assertions.mint(
+            principal, scope["method"], scope[ORIGINAL_URL], int(self._access.clock.timestamp())
+        )
+        request_id = scope_header(scope, b"x-request-id") or uuid.uuid4().hex
+        response: JSONResponse = ok(
+            {
+                "account": principal.account_number,
+                "credential": principal.credential_id,
+                "permissions": sorted(principal.permissions),
+            },
+            "Authorized",
+            headers=identity_headers(principal, assertion, request_id),
+        )
+        await response(scope, receive, send)
