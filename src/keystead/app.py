@@ -7,13 +7,11 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, FastAPI
-from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from keystead.access.authorize import PermissionTable
 from keystead.access.guard import AccessGuard, AccessPath
 from keystead.api import include_routers
-from keystead.api.forward_auth import PREFIX as FORWARD_PREFIX
 from keystead.api.forward_auth import ForwardAuth
 from keystead.background import Background
 from keystead.clock import Clock
@@ -103,11 +101,7 @@ def create_app(
         clock=runtime.clock,
     )
     # Forward-auth runs the same access path for a proxy the operator already runs.
-    forward = ForwardAuth(access, runtime.assertions)
-    app.router.routes += [
-        Route(FORWARD_PREFIX, forward, methods=["GET"], include_in_schema=False),
-        Route(FORWARD_PREFIX + "/{rest:path}", forward, include_in_schema=False),
-    ]
+    app.state.forward_auth = ForwardAuth(access, runtime.assertions)
     app.add_middleware(AccessGuard, access=access)
     app.add_middleware(
         RequestLimits,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -350,7 +351,9 @@ async def test_api9_improper_inventory_management(app: FastAPI) -> None:
     for route in iter_route_contexts(app.routes):
         if route.path is None or route.methods is None:
             continue  # the static files mount
-        pairs = {(route.path, method) for method in route.methods if method != "HEAD"}
+        # The document writes `{path:path}` as `{path}` (convertors are not OpenAPI's).
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        pairs = {(path, method) for method in route.methods if method != "HEAD"}
         if route.include_in_schema:
             served |= pairs
             continue

@@ -13,6 +13,7 @@ from keystead.api import (
     api_tokens,
     auth,
     docs,
+    forward_auth,
     health,
     introspect,
     jwks,
@@ -47,6 +48,8 @@ def include_routers(
     app.include_router(api_tokens.router, responses=SIGNED_IN)
     # /security/leaked-tokens (the operator's scanner secret)
     app.include_router(security.router, responses=failures(401))
+    # /auth/forward[/{path}] (nginx, Traefik, Envoy ask about a /v1 request)
+    app.include_router(forward_auth.router)
     app.include_router(jwks.router)  # /.well-known/jwks.json (verifies Keystead-Assertion)
     # /oauth/introspect (RFC 7662; the operator's introspection secret)
     app.include_router(introspect.router, responses=failures(401, 429))

@@ -15,10 +15,15 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from starlette.types import Receive, Scope, Send
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keystead.access.guard import PRINCIPAL, AccessGuard, AccessPath, scope_header
 from keystead.access.principal import Principal
+from keystead.api.responses import failures
+from keystead.api.schemas import Envelope
 from keystead.envelope import JSONResponse, failure, ok
 from keystead.errors import describe_invalid
 from keystead.gateway.assertions import Assertions
@@ -111,3 +116,62 @@ class ForwardAuth:
             headers=identity_headers(principal, assertion, request_id),
         )
         await response(scope, receive, send)
+
+
+class ForwardedOut(BaseModel):
+    account: str
+    credential: str
+    permissions: list[str]
+
+
+class _Delegated(Response):
+    """Hands the request to a pure ASGI app: the answer is that app's own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__()
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
+router = APIRouter(tags=["gateway"])
+_REFUSALS = failures(400, 401, 403, 404, 429)
+_ADMITTED = (
+    "Admitted: 200 with `Keystead-Account`, `Keystead-Credential`, `Keystead-Permissions`, "
+    "`X-Request-Id`, the rate-limit headers and `Keystead-Assertion` (an EdDSA JWT for "
+    "that method and URL, verifiable against `/.well-known/jwks.json`). Refused: 401, 403 "
+    "or 429 as on `/v1`; a request the guarded API has no route for: 404."
+)
+
+
+@router.get(
+    PREFIX,
+    summary="Forward-auth: nginx auth_request, Traefik ForwardAuth",
+    description="The request to check is named by `X-Original-Method` and `X-Original-URI` "
+    "(nginx) or `X-Forwarded-Method` and `X-Forwarded-Uri` (Traefik), with its own "
+    "`Authorization` header. " + _ADMITTED,
+    response_model=Envelope[ForwardedOut],
+    responses=_REFUSALS,
+)
+async def forward(request: Request) -> Response:
+    return _Delegated(request.app.state.forward_auth)
+
+
+async def forward_envoy(request: Request, path: str) -> Response:
+    return _Delegated(request.app.state.forward_auth)
+
+
+# One route per method, so each has an operation of its own in the document.
+for _method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    router.add_api_route(
+        PREFIX + "/{path:path}",
+        forward_envoy,
+        methods=[_method],
+        name=f"forward_envoy_{_method.lower()}",
+        summary="Forward-auth: Envoy ext_authz",
+        description="Envoy's HTTP ext_authz asks with the request itself: its method, and "
+        "its path under `/auth/forward`. " + _ADMITTED,
+        response_model=Envelope[ForwardedOut],
+        responses=_REFUSALS,
+    )
