@@ -134,3 +134,16 @@ async def test_a_check_that_names_no_request_is_a_400(client: httpx.AsyncClient)
     answer = await client.get("/auth/forward")
     assert answer.status_code == 400
     assert "X-Original-URI" in answer.json()["message"]
+
+
+async def test_the_uri_is_read_as_the_client_wrote_it_and_permissions_in_catalogue_order(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["orders:read", "reports:read"])
+    answer = await client.get("/auth/forward", headers=nginx(token, "GET", "/v1/bots/order%73"))
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["keystead-permissions"] == "reports:read orders:read"
+    claims = await verified(client, answer.headers["keystead-assertion"], settings)
+    assert claims["scope"] == "reports:read orders:read"
+    assert claims["htu"] == "http://testserver/v1/bots/order%73"

@@ -13,7 +13,7 @@ the guard's own 401, 403 or 429, in the envelope, with its headers.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -33,12 +33,14 @@ PREFIX = "/auth/forward"
 ORIGINAL_URL = "keystead.forward_url"
 
 
-def identity_headers(principal: Principal, assertion: str, request_id: str) -> dict[str, str]:
+def identity_headers(
+    principal: Principal, scope: str, assertion: str, request_id: str
+) -> dict[str, str]:
     """What the upstream is told: plain headers for convenience, the assertion to trust."""
     return {
         "Keystead-Account": principal.account_number,
         "Keystead-Credential": principal.credential_id,
-        "Keystead-Permissions": " ".join(sorted(principal.permissions)),
+        "Keystead-Permissions": scope,
         "Keystead-Assertion": assertion,
         "X-Request-Id": request_id,
     }
@@ -83,7 +85,8 @@ class ForwardAuth:
         checked = dict(scope)
         checked.update(
             method=method.upper(),
-            path=parts.path,
+            # The proxies send the URI as the client wrote it; routes match it decoded.
+            path=unquote(parts.path),
             raw_path=parts.path.encode(),
             query_string=parts.query.encode(),
             state={},
@@ -106,14 +109,15 @@ class ForwardAuth:
             principal, scope["method"], scope[ORIGINAL_URL], int(self._access.clock.timestamp())
         )
         request_id = scope_header(scope, b"x-request-id") or uuid.uuid4().hex
+        scope_text = self._assertions.scope(principal)
         response: JSONResponse = ok(
             {
                 "account": principal.account_number,
                 "credential": principal.credential_id,
-                "permissions": sorted(principal.permissions),
+                "permissions": scope_text.split(),
             },
             "Authorized",
-            headers=identity_headers(principal, assertion, request_id),
+            headers=identity_headers(principal, scope_text, assertion, request_id),
         )
         await response(scope, receive, send)
 

@@ -26,14 +26,17 @@ class Assertions:
         self._issuer = issuer
         self._audience = audience
 
+    def scope(self, principal: Principal) -> str:
+        """The principal's permissions, space-separated, in catalogue order."""
+        return " ".join(p for p in self._permissions.ids if p in principal.permissions)
+
     def claims(self, principal: Principal, method: str, url: str, now: int) -> dict[str, Any]:
-        scope = " ".join(p for p in self._permissions.ids if p in principal.permissions)
         return {
             "iss": self._issuer,
             "aud": self._audience,
             "sub": principal.account_number,
             "cred": principal.credential_id,
-            "scope": scope,
+            "scope": self.scope(principal),
             "htm": method,
             "htu": url,
             "iat": now,
