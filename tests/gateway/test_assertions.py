@@ -5,6 +5,7 @@ have expired; anything changed, aimed elsewhere or expired is refused."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 from datetime import timedelta
@@ -98,7 +99,10 @@ async def test_the_jwk_set_names_each_key_by_its_thumbprint(
         "use": "sig",
         "alg": "EdDSA",
     }
-    assert key["kid"] == jwt.PyJWK.from_dict(key).key_id
+    # RFC 7638: SHA-256 over the required members, in order, without spaces.
+    members = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": key["x"]}, separators=(",", ":"))
+    digest = hashlib.sha256(members.encode()).digest()
+    assert key["kid"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     assert "d" not in key  # never the private half
 
 

@@ -119,7 +119,10 @@ async def test_the_account_limit_is_shared_with_direct_requests(
     assert int(answer.headers["retry-after"]) >= 1
 
 
-@pytest.mark.parametrize("uri", ["/v1/nothing-here", "/account", "/v1/bots/ABCDEFGHIJ/fly"])
+@pytest.mark.parametrize(
+    "uri",
+    ["/v1/nothing-here", "/account", "/v1/bots/ABCDEFGHIJ/fly", "//evil.example/v1/bots"],
+)
 async def test_a_request_the_api_does_not_answer_is_never_vouched_for(
     client: httpx.AsyncClient, runtime: Runtime, uri: str
 ) -> None:

@@ -13,7 +13,7 @@ the guard's own 401, 403 or 429, in the envelope, with its headers.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -77,7 +77,9 @@ class ForwardAuth:
             response = failure(scope["path"], 400, describe_invalid(details), {"errors": details})
             await response(scope, receive, send)
             return
-        parts = urlsplit(uri)
+        # Split by hand: urlsplit would read `//host/v1/…` as a host and a path, and the
+        # path checked must be the one the proxy forwards, character for character.
+        target, _, query = uri.partition("?")
         proto = scope_header(scope, b"x-forwarded-proto") or scope.get("scheme", "http")
         host = (
             scope_header(scope, b"x-forwarded-host") or scope_header(scope, b"host") or "localhost"
@@ -86,9 +88,9 @@ class ForwardAuth:
         checked.update(
             method=method.upper(),
             # The proxies send the URI as the client wrote it; routes match it decoded.
-            path=unquote(parts.path),
-            raw_path=parts.path.encode(),
-            query_string=parts.query.encode(),
+            path=unquote(target),
+            raw_path=target.encode(),
+            query_string=query.encode(),
             state={},
         )
         checked[ORIGINAL_URL] = f"{proto}://{host}{uri}"
