@@ -153,9 +153,32 @@ class Settings(BaseSettings):
     """Authenticates secret scanners at `POST /security/leaked-tokens`. Unset: the
     endpoint answers 401 to everyone."""
 
+    upstream_url: str | None = None
+    """Proxy mode: the operator's own API (`http://10.0.0.5:9000`). Set, the built-in
+    trading API is not mounted and `/v1` requests are forwarded there."""
+
+    upstream_routes: Path | None = None
+    """A TOML file of the upstream's permissions and routes. Unset: the built-in
+    trading API's table (an upstream that speaks the Whispertrades v1 API)."""
+
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """No answer from the upstream within this: 504 `Upstream timed out`."""
+
+    upstream_pool_size: int = Field(default=100, ge=1, le=10_000)
+    """Kept-alive connections to the upstream, per instance."""
+
+    upstream_health_path: str | None = None
+    """What `/readyz` asks the upstream (`/healthz`): ready on a 2xx. Unset: ready
+    while the upstream answers at all."""
+
     upstream_audience: str | None = None
     """The `aud` of every `Keystead-Assertion`: what the API behind keystead checks for.
-    Unset: keystead's public URL."""
+    Unset: the upstream URL in proxy mode, otherwise keystead's public URL. On
+    `keystead serve-trading`: the audience it accepts (unset: its own address)."""
+
+    gateway_jwks_url: str | None = None
+    """`keystead serve-trading`: the gateway's `/.well-known/jwks.json`, against which
+    every `Keystead-Assertion` is verified."""
 
     introspection_secret: SecretStr | None = None
     """Authenticates the operator's services at `POST /oauth/introspect` (RFC 7662).
@@ -179,6 +202,25 @@ class Settings(BaseSettings):
         # Both guard a whole endpoint with one shared value: it must not be guessable.
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("upstream_url", "gateway_jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value.rstrip("/")
+
+    @field_validator("upstream_health_path")
+    @classmethod
+    def _absolute_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError("must be a path beginning with /")
         return value
 
     @field_validator("reminder_days")
@@ -217,6 +259,11 @@ class Settings(BaseSettings):
     @property
     def effective_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def assertion_audience(self) -> str:
+        """The `aud` keystead puts in every `Keystead-Assertion`."""
+        return self.upstream_audience or self.upstream_url or self.effective_public_url
 
     @property
     def is_https(self) -> bool:

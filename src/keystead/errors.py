@@ -13,6 +13,8 @@
     ├── InvalidInput            422 (message given, field details in data)
     ├── TooManyAttempts         429 "Too Many Attempts."      (+ Retry-After)
     │   └── RegenerationCooldown 429 "Error generating API key, regenen timeout: 1h"
+    ├── UpstreamUnavailable     502 "Upstream unavailable"    (proxy mode)
+    ├── UpstreamTimedOut        504 "Upstream timed out"      (proxy mode)
     └── ServiceUnavailable      503 (message given)
         └── LimiterUnavailable  503 "Rate limiting is unavailable; try again shortly"
 
@@ -122,6 +124,20 @@ class WalletSignInFailed(KeysteadError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"Wallet sign-in failed: {reason}")
         self.reason = reason
+
+
+class UpstreamUnavailable(KeysteadError):
+    """The upstream refused or dropped the connection before it answered."""
+
+    status = 502
+    default_message = "Upstream unavailable"
+
+
+class UpstreamTimedOut(KeysteadError):
+    """The upstream did not answer within `KEYSTEAD_UPSTREAM_TIMEOUT_SECONDS`."""
+
+    status = 504
+    default_message = "Upstream timed out"
 
 
 class ServiceUnavailable(KeysteadError):

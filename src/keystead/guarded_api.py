@@ -7,6 +7,9 @@ demo data and CLI commands. keystead mounts the one that `KEYSTEAD_GUARDED_API` 
 one handed to `create_app(api=…)`. The platform never imports a guarded API's package:
 everything it knows of one passes through this object, so an operator's own API takes
 the trading API's place without an edit to keystead.
+
+In proxy mode (`KEYSTEAD_UPSTREAM_URL`) the mounted API is the upstream proxy
+(`keystead.proxy`), built from the settings: the same seam, its routes forwarded.
 """
 
 from __future__ import annotations
@@ -22,9 +25,13 @@ from fastapi import APIRouter
 from keystead.access.permissions import PermissionInfo
 from keystead.errors import ConfigurationError
 
+UPSTREAM_PROXY = "keystead.proxy:upstream_api"
+"""The factory of the guarded API that forwards to `KEYSTEAD_UPSTREAM_URL`."""
+
 if TYPE_CHECKING:
     import typer
 
+    from keystead.config import Settings
     from keystead.runtime import Runtime
     from keystead.store.models import Account
 
@@ -58,11 +65,37 @@ class GuardedApi:
     """Gives the demo account data to look at (`keystead serve --demo`); idempotent."""
     commands: tuple[tuple[str, typer.Typer], ...] = ()
     """Operator commands, mounted as `keystead <name> …`."""
+    ready: Callable[[Any], Awaitable[dict[str, str]]] | None = None
+    """Given its services: what `/readyz` reports of it, each check `ok` or why not."""
+    stop: Callable[[Any], Awaitable[None]] | None = None
+    """Given its services: releases what `start` opened (connections), at shutdown."""
+
+
+def mounted_api(settings: Settings) -> GuardedApi:
+    """The API this configuration guards: the upstream proxy when `KEYSTEAD_UPSTREAM_URL`
+    is set, otherwise the one `KEYSTEAD_GUARDED_API` names."""
+    if settings.upstream_url is None:
+        return load_guarded_api(settings.guarded_api)
+    factory = _attribute(UPSTREAM_PROXY)
+    api = factory(settings)
+    if not isinstance(api, GuardedApi):  # pragma: no cover - keystead's own factory
+        raise ConfigurationError(f"{UPSTREAM_PROXY} did not build a GuardedApi")
+    return api
 
 
 @cache
 def load_guarded_api(path: str) -> GuardedApi:
     """The `GuardedApi` that `module:attribute` names."""
+    api = _attribute(path)
+    if not isinstance(api, GuardedApi):
+        raise ConfigurationError(
+            f"KEYSTEAD_GUARDED_API: {path!r} is not a keystead GuardedApi "
+            f"(found {type(api).__name__})"
+        )
+    return api
+
+
+def _attribute(path: str) -> Any:
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
         raise ConfigurationError(
@@ -75,10 +108,4 @@ def load_guarded_api(path: str) -> GuardedApi:
         raise ConfigurationError(
             f"KEYSTEAD_GUARDED_API: cannot import {module_name!r} ({error})"
         ) from error
-    api = getattr(module, attribute, None)
-    if not isinstance(api, GuardedApi):
-        raise ConfigurationError(
-            f"KEYSTEAD_GUARDED_API: {path!r} is not a keystead GuardedApi "
-            f"(found {type(api).__name__})"
-        )
-    return api
+    return getattr(module, attribute, None)

@@ -22,7 +22,7 @@ from keystead.events import EventBus, open_bus
 from keystead.events.journal import JournalPoller
 from keystead.gateway.assertions import Assertions
 from keystead.gateway.keys import SigningKeys
-from keystead.guarded_api import GuardedApi, load_guarded_api
+from keystead.guarded_api import GuardedApi, mounted_api
 from keystead.jobs.reminders import ReminderJob
 from keystead.jobs.runner import Jobs
 from keystead.jobs.unused import UnusedPolicy, UnusedTokenJob
@@ -73,6 +73,8 @@ class Runtime:
     """What `api.start` built: the guarded API's own services."""
 
     async def close(self) -> None:
+        if self.api.stop is not None:
+            await self.api.stop(self.guarded_services)
         await self.bus.close()
         await self.db.dispose()
 
@@ -98,7 +100,7 @@ def build_runtime(
 ) -> Runtime:
     """Every long-lived object, with the guarded API's services built last (they may
     use any of the platform's)."""
-    api = api or load_guarded_api(settings.guarded_api)
+    api = api or mounted_api(settings)
     catalogue = permission_catalogue(api)
     clock = clock or SystemClock()
     secret = settings.secret_bytes
@@ -219,7 +221,7 @@ def build_runtime(
             signing_keys,
             catalogue,
             settings.effective_public_url,
-            settings.upstream_audience or settings.effective_public_url,
+            settings.assertion_audience,
         ),
         introspection_failures=open_limiter(
             settings, settings.introspection_failure_limit, "introspection-failures"

@@ -29,6 +29,12 @@ def requires(permission: str) -> Callable[[Endpoint], Endpoint]:
     return mark
 
 
+def declared_permission(endpoint: object) -> str | None:
+    """The permission `@requires` put on an endpoint, if any."""
+    permission: str | None = getattr(endpoint, _ATTRIBUTE, None)
+    return permission
+
+
 class PermissionTable:
     """The compiled route → permission table the guard reads on every request."""
 
@@ -40,7 +46,7 @@ class PermissionTable:
         for route in iter_route_contexts(list(routes)):
             if route.path is None or not is_guarded(route.path):
                 continue
-            permission = getattr(route.endpoint, _ATTRIBUTE, None)
+            permission = declared_permission(route.endpoint)
             if permission is None:
                 missing.append(f"{sorted(route.methods or [])} {route.path}")
                 continue

@@ -1,4 +1,4 @@
-"""/healthz (process up), /readyz (storage reachable), /metrics (Prometheus)."""
+"""/healthz (process up), /readyz (storage, Redis and the upstream reachable), /metrics."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ async def readyz(request: Request, runtime: AppRuntime) -> Response:
         checks["database"] = f"unreachable ({type(error).__name__})"
     if runtime.settings.redis_url:
         checks["redis"] = await _redis_check(runtime.settings.redis_url)
+    if runtime.api.ready is not None:  # the upstream, in proxy mode
+        checks.update(await runtime.api.ready(runtime.guarded_services))
     if all(value == "ok" for value in checks.values()):
         return ok(checks, "Ready")
     return failure(request.url.path, 503, "Not ready", checks)

@@ -16,7 +16,7 @@ from keystead.cli.common import await_propagation, console, fail, print_json, ru
 from keystead.clock import isoformat
 from keystead.config import Settings
 from keystead.errors import ConfigurationError, NotFound
-from keystead.guarded_api import load_guarded_api
+from keystead.guarded_api import mounted_api
 from keystead.runtime import Runtime, permission_catalogue
 from keystead.store.models import Account
 
@@ -91,7 +91,7 @@ def account_unsuspend(account: AccountArg, json: JsonFlag = False) -> None:
 def _known_permissions(values: list[str]) -> list[str]:
     """Checked before anything runs, so a typo is a usage error naming the valid ids."""
     try:
-        catalogue = permission_catalogue(load_guarded_api(Settings().guarded_api))
+        catalogue = permission_catalogue(mounted_api(Settings()))
         return catalogue.normalise(values)
     except (ValueError, ConfigurationError) as error:
         raise typer.BadParameter(str(error)) from error

@@ -1,0 +1,99 @@
+"""The trading API as a service of its own, behind a keystead gateway
+(`keystead serve-trading`): the reference upstream.
+
+It serves the trading API's `/v1` routes alone, trusting a request only through the
+`Keystead-Assertion` the gateway signed (`gateway/trust.py`): no tokens, no pages,
+no rate limits of its own, since the gateway did all of that before it forwarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from keystead.access.authorize import PermissionTable
+from keystead.api import health
+from keystead.clock import Clock, SystemClock
+from keystead.config import Settings
+from keystead.edge.headers import SecurityHeaders, default_headers
+from keystead.edge.limits import RequestLimitPolicy, RequestLimits
+from keystead.envelope import install_error_handlers
+from keystead.errors import ConfigurationError
+from keystead.gateway.trust import GatewayTrust, LocalAccounts
+from keystead.gateway.verification import JWKS_SUFFIX, AssertionVerifier, JwksKeys
+from keystead.guarded_api import GuardedApi
+from keystead.observability import Metrics, RequestLog, configure_logging
+from keystead.runtime import build_runtime
+from keystead.version import __version__
+
+
+def gateway_issuer(jwks_url: str) -> str:
+    """The gateway's `iss`: its public URL, which its JWK Set sits under."""
+    if not jwks_url.endswith(JWKS_SUFFIX):
+        raise ConfigurationError(f"KEYSTEAD_GATEWAY_JWKS_URL must end with {JWKS_SUFFIX}")
+    return jwks_url[: -len(JWKS_SUFFIX)]
+
+
+def create_trading_service(
+    settings: Settings, api: GuardedApi, clock: Clock | None = None
+) -> FastAPI:
+    if settings.gateway_jwks_url is None:
+        raise ConfigurationError(
+            "KEYSTEAD_GATEWAY_JWKS_URL must be set: the gateway's /.well-known/jwks.json"
+        )
+    issuer = gateway_issuer(settings.gateway_jwks_url)
+    audience = settings.upstream_audience or f"http://{settings.host}:{settings.port}"
+    configure_logging(settings.log_level)
+    clock = clock or SystemClock()
+    runtime = build_runtime(settings, clock, api)
+    keys_client = httpx.AsyncClient(timeout=5.0, trust_env=False)
+    verifier = AssertionVerifier(
+        JwksKeys(settings.gateway_jwks_url, keys_client, clock), issuer, audience, clock
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await keys_client.aclose()
+            await runtime.close()
+
+    app = FastAPI(
+        title="keystead trading API",
+        version=__version__,
+        description="The trading API, served behind a keystead gateway.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.router.redirect_slashes = False
+    app.state.runtime = runtime
+    app.state.metrics = Metrics()
+    app.include_router(health.router)
+    for router in api.routers:
+        app.include_router(router)
+    install_error_handlers(
+        app, {name.decode(): value.decode() for name, value in default_headers(settings.is_https)}
+    )
+    permissions = PermissionTable(app.routes)
+    app.add_middleware(
+        GatewayTrust,
+        verifier=verifier,
+        accounts=LocalAccounts(runtime.db, clock),
+        permissions=permissions,
+    )
+    app.add_middleware(
+        RequestLimits,
+        policy=RequestLimitPolicy(
+            max_header_bytes=settings.max_request_header_bytes,
+            max_body_bytes=settings.max_request_body_bytes,
+            max_json_depth=settings.max_json_depth,
+        ),
+    )
+    app.add_middleware(SecurityHeaders, https=settings.is_https)
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,263 @@
+"""Proxy mode in process: keystead in front of a real upstream on a socket. What the
+upstream is told (and never told), what comes back, the routes and permissions of the
+operator's file, and the faults of an upstream that is down or slow."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from fastapi import FastAPI
+
+from keystead.app import create_app
+from keystead.clock import FixedClock
+from keystead.config import Settings
+from keystead.runtime import Runtime
+from tests.backends import Backend
+from tests.factories import bearer, make_account, make_token
+from tests.gateway.upstream import BIG_CHUNKS, CHUNK, EchoUpstream, decoded, run_echo_upstream
+from tests.server.conftest import free_port
+
+ROUTES = """\
+[[permissions]]
+id = "widgets:read"
+label = "Read widgets"
+description = "List and read widgets"
+
+[[permissions]]
+id = "widgets:write"
+label = "Change widgets"
+
+[[routes]]
+method = "GET"
+path = "/v1/widgets"
+permission = "widgets:read"
+
+[[routes]]
+method = "GET"
+path = "/v1/widgets/{number}"
+permission = "widgets:read"
+
+[[routes]]
+method = "POST"
+path = "/v1/widgets/{number}"
+permission = "widgets:write"
+
+[[routes]]
+method = "GET"
+path = "/v1/widgets/{number}/slow"
+permission = "widgets:read"
+
+[[routes]]
+method = "GET"
+path = "/v1/files/{name:path}"
+permission = "widgets:read"
+"""
+
+
+@pytest.fixture
+def backend(tmp_path: Path, migrated_template: Path) -> Backend:
+    # Forwarding does not depend on the store; the store's own tests run on both.
+    path = tmp_path / "keystead.db"
+    shutil.copyfile(migrated_template, path)
+    return Backend("sqlite", f"sqlite+aiosqlite:///{path}", None, path)
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[EchoUpstream]:
+    yield from run_echo_upstream()
+
+
+@pytest.fixture
+def routes_file(tmp_path: Path) -> Path:
+    path = tmp_path / "routes.toml"
+    path.write_text(ROUTES)
+    return path
+
+
+@pytest.fixture
+def settings(backend: Backend, upstream: EchoUpstream, routes_file: Path) -> Settings:
+    upstream.seen.clear()
+    upstream.health_status = 200
+    return backend.settings(
+        upstream_url=upstream.url,
+        upstream_routes=routes_file,
+        upstream_health_path="/healthz",
+        upstream_timeout_seconds=0.5,
+    )
+
+
+async def verified(client: httpx.AsyncClient, assertion: str, audience: str) -> Any:
+    """The assertion checked by an independent JWT library against keystead's JWK Set."""
+    keys = jwt.PyJWKSet.from_dict((await client.get("/.well-known/jwks.json")).json())
+    kid = jwt.get_unverified_header(assertion)["kid"]
+    return jwt.decode(
+        assertion,
+        keys[kid].key,
+        algorithms=["EdDSA"],
+        audience=audience,
+        issuer="http://127.0.0.1:8000",
+    )
+
+
+async def test_the_upstream_is_told_who_calls_and_nothing_the_client_made_up(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read"])
+    [row] = await runtime.tokens.for_account(account.id)
+    headers = {
+        **bearer(token),
+        "Cookie": "session=secret",
+        "Keystead-Account": "FORGED",
+        "Keystead-Assertion": "forged",
+        "Keystead-Anything": "forged",
+        "X-Forwarded-For": "198.51.100.1",
+        "Connection": "X-Drop-Me",
+        "X-Drop-Me": "hop",
+        "X-Custom": "kept",
+    }
+    answer = await client.get("/v1/widgets/W1?x=1&y=%20z", headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"method": "GET", "path": "/v1/widgets/W1", "length": 0}
+    [seen] = upstream.seen
+    assert (seen.method, seen.raw_path, seen.query) == ("GET", "/v1/widgets/W1", "x=1&y=%20z")
+    names = [name for name, _ in seen.headers]
+    for absent in ("authorization", "cookie", "keystead-anything", "x-drop-me"):
+        assert absent not in names
+    assert seen.header("keystead-account") == account.number
+    assert seen.header("keystead-credential") == row.id
+    assert seen.header("keystead-permissions") == "widgets:read"
+    assert seen.header("x-forwarded-for") == "203.0.113.7"
+    assert (seen.header("x-forwarded-proto"), seen.header("x-forwarded-host")) == (
+        "http",
+        "testserver",
+    )
+    assert seen.header("x-custom") == "kept"
+    assert names.count("keystead-account") == names.count("x-forwarded-for") == 1
+    assert seen.header("x-request-id") == answer.headers["x-request-id"]
+    assertion = seen.header("keystead-assertion")
+    assert assertion is not None
+    claims = await verified(client, assertion, upstream.url)
+    assert claims["sub"] == account.number
+    assert (claims["cred"], claims["scope"]) == (row.id, "widgets:read")
+    assert (claims["htm"], claims["htu"]) == ("GET", seen.url)
+    assert claims["exp"] == claims["iat"] + 60
+    # The answer: the upstream's, with keystead's own headers once each.
+    assert answer.headers["x-upstream"] == "yes"
+    assert answer.headers.get_list("x-ratelimit-remaining") == ["29"]
+    assert "x-secret-hop" not in answer.headers
+
+
+async def test_bodies_and_statuses_cross_both_ways(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read", "widgets:write"])
+    sent = '{"name": "Ａ widget", "size": 9007199254740991}'.encode()
+    created = await client.post(
+        "/v1/widgets/W2",
+        content=sent,
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+    assert created.status_code == 201
+    assert decoded(created.content) == {"method": "POST", "path": "/v1/widgets/W2", "length": len(sent)}
+    assert upstream.seen[-1].body == sent
+    assert upstream.seen[-1].header("content-length") == str(len(sent))
+    big = await client.get("/v1/files/archive/big", headers=bearer(token))
+    assert big.status_code == 200
+    assert big.content == CHUNK * BIG_CHUNKS
+
+
+async def test_what_no_declared_route_allows_never_reaches_the_upstream(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream
+) -> None:
+    account = await make_account(runtime)
+    reader = await make_token(runtime, account.id, ["widgets:read"])
+    unknown = await client.get("/v1/gadgets", headers=bearer(reader))
+    assert unknown.status_code == 404
+    assert unknown.json()["success"] is False
+    forbidden = await client.post("/v1/widgets/W1", json={}, headers=bearer(reader))
+    assert (forbidden.status_code, forbidden.json()["message"]) == (
+        403,
+        "Invalid token permissions",
+    )
+    nobody = await client.get("/v1/widgets")
+    assert nobody.status_code == 401
+    assert upstream.seen == []
+
+
+async def test_the_files_permissions_are_the_catalogue(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    assert runtime.permissions.ids == ("account:read", "widgets:read", "widgets:write")
+    assert runtime.permissions.label("widgets:write") == "Change widgets"
+    document = (await client.get("/openapi.json")).json()
+    assert document["components"]["schemas"]["Permission"]["enum"] == list(runtime.permissions.ids)
+    account = await make_account(runtime)
+    with pytest.raises(Exception, match="unknown permission"):
+        await make_token(runtime, account.id, ["bots:read"])
+
+
+async def test_a_slow_upstream_is_a_504_and_a_down_one_a_502(
+    client: httpx.AsyncClient, runtime: Runtime, backend: Backend, clock: FixedClock
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read"])
+    slow = await client.get("/v1/widgets/W1/slow", headers=bearer(token))
+    assert slow.status_code == 504
+    assert slow.json() == {"success": False, "message": "Upstream timed out", "data": []}
+    assert slow.headers["x-ratelimit-remaining"] == "29"
+
+    down = backend.settings(upstream_url=f"http://127.0.0.1:{free_port()}")
+    async with running(create_app(down, clock=clock)) as (other, other_runtime):
+        # The default table (no file): the trading API's routes, forwarded.
+        trader = await make_account(other_runtime)
+        bots = await make_token(other_runtime, trader.id, ["bots:read"])
+        refused = await other.get("/v1/bots", headers=bearer(bots))
+        assert refused.status_code == 502
+        assert refused.json() == {"success": False, "message": "Upstream unavailable", "data": []}
+        ready = await other.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["data"]["upstream"] == "unreachable (ConnectError)"
+
+
+async def test_readyz_reports_the_upstreams_health(
+    client: httpx.AsyncClient, upstream: EchoUpstream
+) -> None:
+    ready = await client.get("/readyz")
+    assert (ready.status_code, ready.json()["data"]["upstream"]) == (200, "ok")
+    upstream.health_status = 500
+    sick = await client.get("/readyz")
+    assert (sick.status_code, sick.json()["data"]["upstream"]) == (503, "unhealthy (status 500)")
+
+
+async def test_a_rotated_key_signs_the_next_assertion_and_both_are_published(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream, clock: FixedClock
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read"])
+    assert (await client.get("/v1/widgets", headers=bearer(token))).status_code == 200
+    first = upstream.seen[-1].header("keystead-assertion")
+    await runtime.signing_keys.rotate()
+    assert (await client.get("/v1/widgets", headers=bearer(token))).status_code == 200
+    second = upstream.seen[-1].header("keystead-assertion")
+    assert first is not None
+    assert second is not None
+    assert jwt.get_unverified_header(first)["kid"] != jwt.get_unverified_header(second)["kid"]
+    for assertion in (first, second):
+        assert (await verified(client, assertion, upstream.url))["sub"] == account.number
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client, app.state.runtime
