@@ -180,6 +180,10 @@ class Settings(BaseSettings):
     """`keystead serve-trading`: the gateway's `/.well-known/jwks.json`, against which
     every `Keystead-Assertion` is verified."""
 
+    gateway_issuer: str | None = None
+    """`keystead serve-trading`: the `iss` it accepts, the gateway's public URL. Unset:
+    the URL its JWK Set sits under (set it when that is fetched at another address)."""
+
     introspection_secret: SecretStr | None = None
     """Authenticates the operator's services at `POST /oauth/introspect` (RFC 7662).
     Unset: the endpoint answers 401 to everyone."""

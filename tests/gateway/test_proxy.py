@@ -167,7 +167,11 @@ async def test_bodies_and_statuses_cross_both_ways(
         headers={**bearer(token), "Content-Type": "application/json"},
     )
     assert created.status_code == 201
-    assert decoded(created.content) == {"method": "POST", "path": "/v1/widgets/W2", "length": len(sent)}
+    assert decoded(created.content) == {
+        "method": "POST",
+        "path": "/v1/widgets/W2",
+        "length": len(sent),
+    }
     assert upstream.seen[-1].body == sent
     assert upstream.seen[-1].header("content-length") == str(len(sent))
     big = await client.get("/v1/files/archive/big", headers=bearer(token))

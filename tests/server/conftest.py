@@ -38,8 +38,15 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(workdir: Path, env: dict[str, str] | None = None, *args: str) -> Server:
-    port = free_port()
+def start_server(
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *args: str,
+    command: str = "serve",
+    port: int | None = None,
+) -> Server:
+    """`keystead serve` (or another serving `command`) on `port` (default: a free one)."""
+    port = port or free_port()
     log_path = workdir / f"server-{port}.log"
     environment = {
         **os.environ,
@@ -51,7 +58,7 @@ def start_server(workdir: Path, env: dict[str, str] | None = None, *args: str) -
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "keystead", "serve", "--port", str(port), *args],
+            [sys.executable, "-m", "keystead", command, "--port", str(port), *args],
             cwd=workdir,
             env=environment,
             stdout=log,
@@ -61,14 +68,14 @@ def start_server(workdir: Path, env: dict[str, str] | None = None, *args: str) -
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"keystead serve exited early:\n{server.logs()}")
+            raise RuntimeError(f"keystead {command} exited early:\n{server.logs()}")
         try:
             if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
                 return server
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"keystead serve did not become healthy:\n{server.logs()}")
+    raise RuntimeError(f"keystead {command} did not become healthy:\n{server.logs()}")
 
 
 def keystead_cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:

@@ -38,18 +38,23 @@ def gateway_issuer(jwks_url: str) -> str:
 
 
 def create_trading_service(
-    settings: Settings, api: GuardedApi, clock: Clock | None = None
+    settings: Settings,
+    api: GuardedApi,
+    clock: Clock | None = None,
+    keys_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
+    """The trading API's routes behind `GatewayTrust`; `keys_transport` reaches the
+    gateway's JWK Set (default: the network)."""
     if settings.gateway_jwks_url is None:
         raise ConfigurationError(
             "KEYSTEAD_GATEWAY_JWKS_URL must be set: the gateway's /.well-known/jwks.json"
         )
-    issuer = gateway_issuer(settings.gateway_jwks_url)
+    issuer = settings.gateway_issuer or gateway_issuer(settings.gateway_jwks_url)
     audience = settings.upstream_audience or f"http://{settings.host}:{settings.port}"
     configure_logging(settings.log_level)
     clock = clock or SystemClock()
     runtime = build_runtime(settings, clock, api)
-    keys_client = httpx.AsyncClient(timeout=5.0, trust_env=False)
+    keys_client = httpx.AsyncClient(timeout=5.0, trust_env=False, transport=keys_transport)
     verifier = AssertionVerifier(
         JwksKeys(settings.gateway_jwks_url, keys_client, clock), issuer, audience, clock
     )
