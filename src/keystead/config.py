@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keystead.allowlist import canonical
@@ -239,6 +239,19 @@ class Settings(BaseSettings):
     def _proxy_networks(cls, value: list[str]) -> list[str]:
         # A typo here would silently trust nobody, or worse: refuse it at start-up.
         return [canonical(entry) for entry in value]
+
+    @classmethod
+    def load(cls, **overrides: object) -> Settings:
+        """The settings, or a `ConfigurationError` naming each variable that is wrong."""
+        try:
+            return cls(**overrides)  # type: ignore[arg-type]
+        except ValidationError as error:
+            problems = "; ".join(
+                f"KEYSTEAD_{'_'.join(str(part) for part in item['loc']).upper()}: "
+                + item["msg"].removeprefix("Value error, ")
+                for item in error.errors()
+            )
+            raise ConfigurationError(problems) from None
 
     @property
     def wallet_domain(self) -> str:

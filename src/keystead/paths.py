@@ -3,9 +3,23 @@ path (and its failures carry `data: []`), `/user/` answers in the account-key en
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 GUARDED_PREFIX = "/v1"
 ACCOUNT_KEY_PREFIX = "/user/"
 
 
 def is_guarded(path: str) -> bool:
     return path == GUARDED_PREFIX or path.startswith(GUARDED_PREFIX + "/")
+
+
+def leaves_its_route(raw_path: str) -> bool:
+    """Whether a path, as the client wrote it, has a segment another server could
+    resolve away: `.` or `..` (percent-encoded or not), or a `/` or `\\` encoded
+    inside one. Matched against `/v1/files/{name:path}` it would be admitted, then
+    reach whatever the upstream makes of `/v1/files/../../admin`."""
+    for segment in raw_path.split("/"):
+        decoded = unquote(segment)
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+            return True
+    return False

@@ -196,3 +196,17 @@ def test_keys_rotate_adds_a_signing_key_and_keeps_the_old_one_published() -> Non
     published = [key["kid"] for key in json.loads(invoke("keys", "list", "--json"))]
     assert published == [rotated, first[0]["kid"]]
     assert "stay published for 120 s" in " ".join(invoke("keys", "rotate").split())
+
+
+def test_a_setting_keystead_cannot_start_with_is_named_not_traced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KEYSTEAD_UPSTREAM_URL", "ftp://trading.internal")
+    monkeypatch.setenv("KEYSTEAD_UPSTREAM_TIMEOUT_SECONDS", "soon")
+    for command in (["db", "current"], ["token", "list", "ops@example.com"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        message = " ".join(result.output.split())
+        assert "KEYSTEAD_UPSTREAM_URL: must be an http:// or https:// URL with a host" in message
+        assert "KEYSTEAD_UPSTREAM_TIMEOUT_SECONDS: Input should be a valid number" in message

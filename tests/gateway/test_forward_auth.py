@@ -121,7 +121,14 @@ async def test_the_account_limit_is_shared_with_direct_requests(
 
 @pytest.mark.parametrize(
     "uri",
-    ["/v1/nothing-here", "/account", "/v1/bots/ABCDEFGHIJ/fly", "//evil.example/v1/bots"],
+    [
+        "/v1/nothing-here",
+        "/account",
+        "/v1/bots/ABCDEFGHIJ/fly",
+        "//evil.example/v1/bots",
+        "/v1/bots/%2e%2e",
+        "/v1/bots/..%2Faccount",
+    ],
 )
 async def test_a_request_the_api_does_not_answer_is_never_vouched_for(
     client: httpx.AsyncClient, runtime: Runtime, uri: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -174,3 +175,30 @@ def test_an_upstream_that_stops_hangs_and_returns(gateway: Gateway) -> None:
         assert TIMEOUT_SECONDS <= waited < TIMEOUT_SECONDS + 5
         assert client.get("/v1/bots").status_code == 200
     assert gateway.keystead.process.poll() is None  # nothing was restarted
+
+
+def raw_request(server: Server, target: bytes, token: str) -> bytes:
+    """A request line exactly as written: no client library resolves or encodes it."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"GET " + target + b" HTTP/1.1\r\nHost: gateway\r\n"
+            b"Authorization: Bearer " + token.encode() + b"\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_what_a_client_writes_raw_is_forwarded_or_refused_exactly(gateway: Gateway) -> None:
+    token = token_for(gateway.keystead, DEMO_EMAIL, "bots:read")
+    escaping = raw_request(gateway.keystead, b"/v1/bots/../account", token)
+    assert escaping.startswith(b"HTTP/1.1 404 "), escaping[:200]
+    assert b'"message":"Route not found"' in escaping
+    # Raw UTF-8 in the request line is refused at the edge, before any forwarding.
+    utf8 = raw_request(gateway.keystead, "/v1/bots?status=Ｅnabled".encode(), token)
+    assert utf8.startswith(b"HTTP/1.1 400 "), utf8[:300]
+    encoded = raw_request(gateway.keystead, b"/v1/bots?status=%EF%BC%A5nabled&page=1", token)
+    assert encoded.startswith(b"HTTP/1.1 "), encoded[:300]
+    assert not encoded.startswith(b"HTTP/1.1 5"), encoded[:300]

@@ -14,6 +14,7 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from openapi_spec_validator import validate as validate_openapi
 
 from keystead.app import create_app
 from keystead.clock import FixedClock
@@ -197,13 +198,42 @@ async def test_what_no_declared_route_allows_never_reaches_the_upstream(
     assert upstream.seen == []
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/files/%2e%2e/%2E%2E/admin",
+        "/v1/files/a/..%2F..%2Fadmin",
+        "/v1/files/..%5Cadmin",
+        "/v1/widgets/%2e%2e",
+        "/v1/widgets/%2E",
+    ],
+)
+async def test_a_path_that_would_leave_its_route_never_reaches_the_upstream(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream, path: str
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read"])
+    # Plain `../` is resolved by the client itself: tests/gateway/test_gateway_processes.py
+    # sends it over a raw socket.
+    url = httpx.URL("http://testserver").copy_with(raw_path=path.encode())
+    answer = await client.send(client.build_request("GET", url, headers=bearer(token)))
+    assert answer.status_code == 404
+    assert answer.json()["message"] == "Route not found"
+    assert upstream.seen == []
+
+
 async def test_the_files_permissions_are_the_catalogue(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     assert runtime.permissions.ids == ("account:read", "widgets:read", "widgets:write")
     assert runtime.permissions.label("widgets:write") == "Change widgets"
     document = (await client.get("/openapi.json")).json()
+    validate_openapi(document)
     assert document["components"]["schemas"]["Permission"]["enum"] == list(runtime.permissions.ids)
+    forwarded = document["paths"]["/v1/widgets/{number}"]
+    assert set(forwarded) == {"get", "post"}
+    assert forwarded["post"]["parameters"][0]["name"] == "number"
+    assert "Needs `widgets:write`" in forwarded["post"]["description"]
     account = await make_account(runtime)
     with pytest.raises(Exception, match="unknown permission"):
         await make_token(runtime, account.id, ["bots:read"])

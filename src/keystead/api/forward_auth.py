@@ -27,7 +27,7 @@ from keystead.api.schemas import Envelope
 from keystead.envelope import JSONResponse, failure, ok
 from keystead.errors import describe_invalid
 from keystead.gateway.assertions import Assertions
-from keystead.paths import is_guarded
+from keystead.paths import is_guarded, leaves_its_route
 
 PREFIX = "/auth/forward"
 ORIGINAL_URL = "keystead.forward_url"
@@ -102,6 +102,7 @@ class ForwardAuth:
         if (
             principal is None
             or not is_guarded(path)
+            or leaves_its_route(scope["raw_path"].decode("latin-1"))
             or self._access.permissions.permission_for(scope) is None
         ):
             # Not a request the guarded API answers: no identity is vouched for.

@@ -91,7 +91,7 @@ def account_unsuspend(account: AccountArg, json: JsonFlag = False) -> None:
 def _known_permissions(values: list[str]) -> list[str]:
     """Checked before anything runs, so a typo is a usage error naming the valid ids."""
     try:
-        catalogue = permission_catalogue(mounted_api(Settings()))
+        catalogue = permission_catalogue(mounted_api(Settings.load()))
         return catalogue.normalise(values)
     except (ValueError, ConfigurationError) as error:
         raise typer.BadParameter(str(error)) from error

@@ -28,10 +28,19 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def load_settings() -> Settings:
+    """The settings; ones keystead cannot start with exit 2 naming the variable."""
+    try:
+        return Settings.load()
+    except ConfigurationError as error:
+        fail(str(error), 2)
+        raise  # unreachable; fail() exits
+
+
 def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | None = None) -> Result:
     """Migrate, build a runtime, run `action`, close. Domain errors exit 1 with their message."""
     try:
-        settings = settings or Settings()
+        settings = settings or Settings.load()
         configure_logging(settings.log_level)  # to stderr: stdout is for results (--json)
         runtime = build_runtime(settings)
         upgrade(settings.database_url)

@@ -6,8 +6,7 @@ import asyncio
 
 import typer
 
-from keystead.cli.common import console
-from keystead.config import Settings
+from keystead.cli.common import console, load_settings
 from keystead.store.migrate import current_revision, upgrade
 
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -16,7 +15,7 @@ app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Apply every migration not yet applied (safe to repeat)."""
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     console.print("database is up to date")
 
@@ -24,5 +23,5 @@ def upgrade_command() -> None:
 @app.command("current")
 def current_command() -> None:
     """Print the applied migration revision."""
-    settings = Settings()
+    settings = load_settings()
     console.print(asyncio.run(current_revision(settings.database_url)) or "none")

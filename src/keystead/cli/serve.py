@@ -28,7 +28,7 @@ def serve(
     if port is not None:
         overrides["port"] = port
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings.load(**overrides)
         settings.secret_bytes  # noqa: B018 - fail before binding if the secret is unusable
     except ConfigurationError as error:
         fail(str(error), 2)

@@ -11,6 +11,8 @@ safe: an idempotent method, no body, and the connection failed before any answer
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import structlog
 from starlette.requests import Request
@@ -19,11 +21,21 @@ from starlette.types import Receive, Scope, Send
 
 from keystead.access.principal import Principal
 from keystead.clock import Clock
-from keystead.errors import UpstreamTimedOut, UpstreamUnavailable
+from keystead.errors import NotFound, UpstreamTimedOut, UpstreamUnavailable
 from keystead.gateway.assertions import Assertions
+from keystead.paths import leaves_its_route
 from keystead.proxy.headers import answer_headers, has_body, request_headers, request_id_of
 
 logger = structlog.get_logger("keystead.proxy")
+
+_UNSAFE_BYTE = re.compile(rb"[^\x21-\x7e]")
+
+
+def _escaped(raw: bytes) -> bytes:
+    """The bytes a client may send raw (UTF-8, spaces) percent-encoded, as a request
+    line must carry them; everything else exactly as the client wrote it."""
+    return _UNSAFE_BYTE.sub(lambda match: b"%%%02X" % match[0][0], raw)
+
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _READY_TIMEOUT = 5.0
@@ -56,9 +68,13 @@ class Upstream:
     async def forward(self, request: Request, principal: Principal) -> Response:
         scope = request.scope
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        if leaves_its_route(raw_path.decode("latin-1")):
+            raise NotFound("Route")
         query: bytes = scope["query_string"]
         url = self._base.copy_with(
-            raw_path=self._base_path + raw_path + (b"?" + query if query else b"")
+            raw_path=self._base_path
+            + _escaped(raw_path)
+            + (b"?" + _escaped(query) if query else b"")
         )
         request_id = request_id_of(scope)
         assertion = await self._assertions.mint(

@@ -38,7 +38,7 @@ def serve_trading(
     if port is not None:
         overrides["port"] = port
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings.load(**overrides)
         service = create_trading_service(settings, api)
     except ConfigurationError as error:
         fail(str(error), 2)
