@@ -5,7 +5,6 @@ keeps running."""
 
 from __future__ import annotations
 
-import json
 import signal
 import socket
 import time
@@ -17,8 +16,9 @@ import httpx
 import pytest
 from WhisperDriver.Obj.endpoints import WhisperTradesEndpoints  # type: ignore[import-untyped]
 
-from keystead.cli.demo import DEMO_EMAIL
+from keystead.cli.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.catalogue import ALL_PERMISSIONS
+from tests.scaleout.conftest import Owner, sign_up
 from tests.server.conftest import Server, free_port, keystead_cli, start_server, stop_server
 
 TIMEOUT_SECONDS = 2
@@ -37,15 +37,17 @@ class Gateway:
         )
 
 
-def token_for(server: Server, account: str, *permissions: str) -> str:
-    flags = [part for permission in permissions for part in ("-p", permission)]
-    made = keystead_cli(
-        server, "token", "create", "--account", account, "--name", "gw", *flags, "--json"
-    )
-    assert made.returncode == 0, made.stderr
-    token: str = json.loads(made.stdout)["token"]
+def token_for(server: Server, owner: Owner, *permissions: str) -> str:
+    token = owner.create_token(sorted(permissions))["token"]
     server.secrets.add(token)
     return token
+
+
+def demo_owner(server: Server) -> Owner:
+    http = httpx.Client(base_url=server.url, timeout=30)
+    login = http.post("/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
+    return Owner(http, login.json()["data"]["csrf_token"])
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +84,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 
 
 def test_whisperdriver_works_unchanged_through_the_gateway(gateway: Gateway) -> None:
-    token = token_for(gateway.keystead, DEMO_EMAIL, *sorted(ALL_PERMISSIONS))
+    token = token_for(gateway.keystead, demo_owner(gateway.keystead), *ALL_PERMISSIONS)
     driver = WhisperTradesEndpoints(token, lambda call: call())
     driver.config.SERVER = f"{gateway.keystead.url}/v1/"
     bots = driver.bots.get_all_bots()
@@ -104,43 +106,21 @@ def test_whisperdriver_works_unchanged_through_the_gateway(gateway: Gateway) -> 
 
 
 def test_revoked_on_keystead_is_refused_on_the_next_request(gateway: Gateway) -> None:
-    made = keystead_cli(
-        gateway.keystead,
-        "account",
-        "create",
-        "--email",
-        "revoke@example.com",
-        "--password",
-        "a long enough password",
-        "--accept-terms",
-    )
-    assert made.returncode == 0, made.stderr
-    token = token_for(gateway.keystead, "revoke@example.com", "bots:read")
+    owner = sign_up(gateway.keystead)
+    made = owner.create_token(["bots:read"])
+    gateway.keystead.secrets.add(made["token"])
     with httpx.Client(
-        base_url=gateway.keystead.url, headers={"Authorization": f"Bearer {token}"}
+        base_url=gateway.keystead.url, headers={"Authorization": f"Bearer {made['token']}"}
     ) as client:
         assert client.get("/v1/bots").status_code == 200
-        listed = keystead_cli(gateway.keystead, "token", "list", "revoke@example.com", "--json")
-        [row] = json.loads(listed.stdout)
-        revoked = keystead_cli(gateway.keystead, "token", "revoke", row["id"])
-        assert revoked.returncode == 0, revoked.stderr
+        assert owner.revoke(made["id"]).status_code == 200
         assert client.get("/v1/bots").status_code == 401
 
 
 def test_exactly_thirty_a_minute_pass_the_gateway(gateway: Gateway) -> None:
-    made = keystead_cli(
-        gateway.keystead,
-        "account",
-        "create",
-        "--email",
-        "limit@example.com",
-        "--password",
-        "a long enough password",
-        "--accept-terms",
-    )
-    assert made.returncode == 0, made.stderr
-    first = token_for(gateway.keystead, "limit@example.com", "bots:read")
-    second = token_for(gateway.keystead, "limit@example.com", "bots:read")
+    owner = sign_up(gateway.keystead)
+    first = token_for(gateway.keystead, owner, "bots:read")
+    second = token_for(gateway.keystead, owner, "bots:read")
     statuses = []
     with httpx.Client(base_url=gateway.keystead.url) as client:
         for index in range(40):
@@ -153,7 +133,7 @@ def test_exactly_thirty_a_minute_pass_the_gateway(gateway: Gateway) -> None:
 
 
 def test_an_upstream_that_stops_hangs_and_returns(gateway: Gateway) -> None:
-    token = token_for(gateway.keystead, DEMO_EMAIL, "account:read", "bots:read")
+    token = token_for(gateway.keystead, demo_owner(gateway.keystead), "account:read", "bots:read")
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=gateway.keystead.url, headers=headers, timeout=30) as client:
         assert client.get("/v1/bots").status_code == 200
@@ -192,7 +172,7 @@ def raw_request(server: Server, target: bytes, token: str) -> bytes:
 
 
 def test_what_a_client_writes_raw_is_forwarded_or_refused_exactly(gateway: Gateway) -> None:
-    token = token_for(gateway.keystead, DEMO_EMAIL, "bots:read")
+    token = token_for(gateway.keystead, demo_owner(gateway.keystead), "bots:read")
     escaping = raw_request(gateway.keystead, b"/v1/bots/../account", token)
     assert escaping.startswith(b"HTTP/1.1 404 "), escaping[:200]
     assert b'"message":"Route not found"' in escaping
