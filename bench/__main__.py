@@ -18,6 +18,7 @@ from tests.backends import services_missing
 
 from bench.analytics import measure_analytics_instructions, measure_analytics_throughput
 from bench.deployments import Deployment, embedded, scale_out, seed_member
+from bench.gateway import measure_gateway
 from bench.instructions import callgrind_missing, measure_instructions
 from bench.memory import measure_memory
 from bench.peer import measure_peer
@@ -35,6 +36,7 @@ SCENARIOS = (
     "verification",
     "memory",
     "propagation",
+    "gateway",
 )
 
 
@@ -112,6 +114,16 @@ def main(argv: list[str]) -> int:
                 say(f"propagation: {label}, two instances")
                 with deploy(workdir, "propagation") as deployment:
                     measure_propagation(deployment, results, rounds=arguments.revocations)
+        if "gateway" in arguments.only:
+            say(f"gateway: {arguments.rounds} alternating rounds + paced runs, direct and proxied")
+            with embedded(workdir, "gateway") as deployment:
+                measure_gateway(
+                    deployment,
+                    workdir,
+                    results,
+                    seconds=arguments.seconds,
+                    rounds=arguments.rounds,
+                )
 
     print(results.table())
     command = shlex.join(["bench/run", *argv])
