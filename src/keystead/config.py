@@ -216,15 +216,25 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL with a host")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+        except ValueError as error:
+            raise ValueError(f"has a bad port ({error})") from None
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not carry a user or password (it would be in every assertion)")
         if parts.query or parts.fragment:
             raise ValueError("must not have a query or a fragment")
+        if not value.isascii() or any(char.isspace() or ord(char) < 0x20 for char in value):
+            raise ValueError("must be ASCII without spaces (percent-encode the rest)")
         return value.rstrip("/")
 
     @field_validator("upstream_health_path")
     @classmethod
     def _absolute_path(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("/"):
-            raise ValueError("must be a path beginning with /")
+        if value is not None and (
+            not value.startswith("/") or not value.isascii() or any(c <= " " for c in value)
+        ):
+            raise ValueError("must be an ASCII path beginning with /, without spaces")
         return value
 
     @field_validator("reminder_days")

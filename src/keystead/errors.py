@@ -13,6 +13,7 @@
     ├── InvalidInput            422 (message given, field details in data)
     ├── TooManyAttempts         429 "Too Many Attempts."      (+ Retry-After)
     │   └── RegenerationCooldown 429 "Error generating API key, regenen timeout: 1h"
+    ├── UnsupportedTransferCoding 501 (proxy mode: a body neither chunked nor of a length)
     ├── UpstreamUnavailable     502 "Upstream unavailable"    (proxy mode)
     ├── UpstreamTimedOut        504 "Upstream timed out"      (proxy mode)
     └── ServiceUnavailable      503 (message given)
@@ -124,6 +125,13 @@ class WalletSignInFailed(KeysteadError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"Wallet sign-in failed: {reason}")
         self.reason = reason
+
+
+class UnsupportedTransferCoding(KeysteadError):
+    """A request body in a transfer coding other than chunked (proxy mode)."""
+
+    status = 501
+    default_message = "Transfer coding not supported: send the body chunked or with a length"
 
 
 class UpstreamUnavailable(KeysteadError):

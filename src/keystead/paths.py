@@ -15,11 +15,12 @@ def is_guarded(path: str) -> bool:
 
 def leaves_its_route(raw_path: str) -> bool:
     """Whether a path, as the client wrote it, has a segment another server could
-    resolve away: `.` or `..` (percent-encoded or not), or a `/` or `\\` encoded
-    inside one. Matched against `/v1/files/{name:path}` it would be admitted, then
-    reach whatever the upstream makes of `/v1/files/../../admin`."""
+    resolve away: `.` or `..` (percent-encoded or not), a `/` or `\\` encoded inside
+    one, or a `;` (servlet containers drop `;…`, so `..;` is `..` to them). Matched
+    against `/v1/files/{name:path}` it would be admitted, then reach whatever the
+    upstream makes of `/v1/files/../../admin`."""
     for segment in raw_path.split("/"):
         decoded = unquote(segment)
-        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+        if decoded in (".", "..") or any(char in decoded for char in "/\\;"):
             return True
     return False

@@ -210,3 +210,23 @@ def test_a_setting_keystead_cannot_start_with_is_named_not_traced(
         message = " ".join(result.output.split())
         assert "KEYSTEAD_UPSTREAM_URL: must be an http:// or https:// URL with a host" in message
         assert "KEYSTEAD_UPSTREAM_TIMEOUT_SECONDS: Input should be a valid number" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:abc", "has a bad port"),
+        ("http://trading.internal:99999", "has a bad port"),
+        ("http://user:secret@trading.internal", "must not carry a user or password"),
+        ("http://trading.internal/é", "must be ASCII"),
+        ("http://trading.internal/?x=1", "must not have a query"),
+    ],
+)
+def test_an_upstream_url_keystead_cannot_use_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, url: str, reason: str
+) -> None:
+    monkeypatch.setenv("KEYSTEAD_UPSTREAM_URL", url)
+    result = runner.invoke(app, ["db", "current"])
+    assert result.exit_code == 2
+    assert f"KEYSTEAD_UPSTREAM_URL: {reason}" in " ".join(result.output.split())
+    assert "secret" not in result.output

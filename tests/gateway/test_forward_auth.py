@@ -157,3 +157,21 @@ async def test_the_uri_is_read_as_the_client_wrote_it_and_permissions_in_catalog
     claims = await verified(client, answer.headers["keystead-assertion"], settings)
     assert claims["scope"] == "reports:read orders:read"
     assert claims["htu"] == "http://testserver/v1/bots/order%73"
+
+
+async def test_the_request_is_named_by_one_source_only(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    account = await make_account(runtime)
+    reader = await make_token(runtime, account.id, ["bots:read"])
+    # Traefik passes the client's own headers on: an X-Original-URI beside its
+    # X-Forwarded-Uri may be the client's, so neither is believed.
+    both = {**nginx(reader, "GET", "/v1/bots"), "X-Forwarded-Method": "PUT"}
+    both["X-Forwarded-Uri"] = "/v1/bots/ABCDEFGHIJ/enable"
+    answer = await client.get("/auth/forward", headers=both)
+    assert answer.status_code == 400
+    assert "one pair" in answer.json()["message"]
+    # Envoy asks with the request itself: a method header cannot change it.
+    envoy = {**bearer(reader), "X-Original-Method": "GET"}
+    refused = await client.put("/auth/forward/v1/bots/ABCDEFGHIJ/enable", headers=envoy)
+    assert refused.status_code == 403

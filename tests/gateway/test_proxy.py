@@ -4,8 +4,9 @@ operator's file, and the faults of an upstream that is down or slow."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from openapi_spec_validator import validate as validate_openapi
 from keystead.app import create_app
 from keystead.clock import FixedClock
 from keystead.config import Settings
+from keystead.edge.headers import API_CONTENT_SECURITY_POLICY
 from keystead.runtime import Runtime
 from tests.backends import Backend
 from tests.factories import bearer, make_account, make_token
@@ -48,6 +50,11 @@ permission = "widgets:read"
 [[routes]]
 method = "POST"
 path = "/v1/widgets/{number}"
+permission = "widgets:write"
+
+[[routes]]
+method = "GET"
+path = "/v1/widgets/export"
 permission = "widgets:write"
 
 [[routes]]
@@ -119,7 +126,11 @@ async def test_the_upstream_is_told_who_calls_and_nothing_the_client_made_up(
         "Keystead-Account": "FORGED",
         "Keystead-Assertion": "forged",
         "Keystead-Anything": "forged",
+        "Keystead_Account": "FORGED",
         "X-Forwarded-For": "198.51.100.1",
+        "X-Forwarded-Prefix": "/admin",
+        "X-Original-URL": "/admin",
+        "X-HTTP-Method-Override": "DELETE",
         "Connection": "X-Drop-Me",
         "X-Drop-Me": "hop",
         "X-Custom": "kept",
@@ -130,7 +141,16 @@ async def test_the_upstream_is_told_who_calls_and_nothing_the_client_made_up(
     [seen] = upstream.seen
     assert (seen.method, seen.raw_path, seen.query) == ("GET", "/v1/widgets/W1", "x=1&y=%20z")
     names = [name for name, _ in seen.headers]
-    for absent in ("authorization", "cookie", "keystead-anything", "x-drop-me"):
+    for absent in (
+        "authorization",
+        "cookie",
+        "keystead-anything",
+        "keystead_account",
+        "x-drop-me",
+        "x-forwarded-prefix",
+        "x-original-url",
+        "x-http-method-override",
+    ):
         assert absent not in names
     assert seen.header("keystead-account") == account.number
     assert seen.header("keystead-credential") == row.id
@@ -154,6 +174,9 @@ async def test_the_upstream_is_told_who_calls_and_nothing_the_client_made_up(
     assert answer.headers["x-upstream"] == "yes"
     assert answer.headers.get_list("x-ratelimit-remaining") == ["29"]
     assert "x-secret-hop" not in answer.headers
+    # Served from keystead's origin: no cookie of the upstream's, keystead's strict policy.
+    assert "set-cookie" not in answer.headers
+    assert answer.headers.get_list("content-security-policy") == [API_CONTENT_SECURITY_POLICY]
 
 
 async def test_bodies_and_statuses_cross_both_ways(
@@ -206,6 +229,11 @@ async def test_what_no_declared_route_allows_never_reaches_the_upstream(
         "/v1/files/..%5Cadmin",
         "/v1/widgets/%2e%2e",
         "/v1/widgets/%2E",
+        "/v1/files/..;/admin",
+        "/v1/widgets/W1;jsessionid=1",
+        # Another reading of these is GET /v1/widgets/export, which needs widgets:write.
+        "/v1/widgets/EXPORT",
+        "/v1/widgets/export.json",
     ],
 )
 async def test_a_path_that_would_leave_its_route_never_reaches_the_upstream(
@@ -220,6 +248,58 @@ async def test_a_path_that_would_leave_its_route_never_reaches_the_upstream(
     assert answer.status_code == 404
     assert answer.json()["message"] == "Route not found"
     assert upstream.seen == []
+
+
+async def test_a_body_in_another_transfer_coding_is_refused(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:write"])
+    headers = {**bearer(token), "Transfer-Encoding": "gzip, chunked"}
+    answer = await client.post("/v1/widgets/W1", content=b"\x1f\x8b...", headers=headers)
+    assert answer.status_code == 501
+    assert answer.json()["message"].startswith("Transfer coding not supported")
+    assert upstream.seen == []
+
+
+async def test_a_client_that_goes_away_stops_the_upstreams_answer(
+    app: FastAPI, runtime: Runtime, upstream: EchoUpstream
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read"])
+    upstream.endless_stopped.clear()
+    started = asyncio.Event()
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await started.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200
+            started.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/v1/files/endless",
+        "raw_path": b"/v1/files/endless",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("203.0.113.7", 50000),
+        "server": ("testserver", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=10)
+    assert await asyncio.to_thread(upstream.endless_stopped.wait, 10)
 
 
 async def test_the_files_permissions_are_the_catalogue(
@@ -259,7 +339,7 @@ async def test_a_slow_upstream_is_a_504_and_a_down_one_a_502(
         assert refused.json() == {"success": False, "message": "Upstream unavailable", "data": []}
         ready = await other.get("/readyz")
         assert ready.status_code == 503
-        assert ready.json()["data"]["upstream"] == "unreachable (ConnectError)"
+        assert ready.json()["data"]["upstream"] == "unreachable (ClientConnectorError)"
 
 
 async def test_readyz_reports_the_upstreams_health(

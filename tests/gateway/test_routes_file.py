@@ -59,6 +59,10 @@ def test_a_good_file_gives_permissions_and_routes_most_specific_first(tmp_path: 
         (("/v1/widgets/latest", "/admin/widgets"), 12, "must begin with /v1/"),
         (("/v1/widgets/latest", "/v1/wid gets"), 12, "must be literal segments"),
         (("/v1/widgets/latest", "/v1/{rest:path}/x"), 12, "{name:path} only as its last"),
+        (("/v1/widgets/latest", "/v1/{rest:path}"), 12, "would take keystead's own /v1/account"),
+        (("/v1/widgets/latest", "/v1/widgets/../b"), 12, "must be literal segments"),
+        (("/v1/widgets/latest", "/v1/widgets/a%2Fb"), 12, "must be literal segments"),
+        (("/v1/widgets/latest", "/v1/widgets/{n:path}"), 12, "duplicate route"),
         (('method = "GET"', 'method = "BREW"'), 11, "method 'BREW' must be one of"),
         (
             ('label = "Read widgets"', 'label = "Read widgets"\nlabels = "x"'),

@@ -3,12 +3,14 @@ assertion that verifies against the gateway's JWK Set, for that very request, on
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 from keystead.access.principal import Principal
 from keystead.clock import FixedClock
 from keystead.config import Settings
+from keystead.gateway.keys import ActiveKey, b64url
 from keystead.gateway.verification import AssertionRefused, AssertionVerifier, JwksKeys
 from keystead.runtime import Runtime
 from keystead.trading import api as trading_api
@@ -40,9 +43,21 @@ async def principal_of(runtime: Runtime, permissions: list[str]) -> Principal:
     return await runtime.authenticator.authenticate(f"Bearer {token}", "203.0.113.7")
 
 
+def jwk_set_of(app: FastAPI) -> Callable[[], Awaitable[Any]]:
+    """The gateway's JWK Set, read from the app in process."""
+
+    async def fetch() -> Any:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport) as client:
+            answer = await client.get(JWKS)
+            answer.raise_for_status()
+            return answer.json()
+
+    return fetch
+
+
 def verifier(app: FastAPI, clock: FixedClock, audience: str = SERVICE) -> AssertionVerifier:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
-    return AssertionVerifier(JwksKeys(JWKS, client, clock), ISSUER, audience, clock)
+    return AssertionVerifier(JwksKeys(jwk_set_of(app), clock), ISSUER, audience, clock)
 
 
 def tampered(assertion: str, **claims: object) -> str:
@@ -115,9 +130,7 @@ async def service(
     settings = Backend("sqlite", f"sqlite+aiosqlite:///{own}", None, own).settings(
         upstream_audience=SERVICE, gateway_jwks_url=JWKS, gateway_issuer=ISSUER
     )
-    trading = create_trading_service(
-        settings, trading_api, clock, keys_transport=httpx.ASGITransport(app=app)
-    )
+    trading = create_trading_service(settings, trading_api, clock, fetch_keys=jwk_set_of(app))
     async with trading.router.lifespan_context(trading):
         transport = httpx.ASGITransport(app=trading)
         async with httpx.AsyncClient(transport=transport, base_url=SERVICE) as client:
@@ -152,3 +165,76 @@ def test_the_issuer_is_the_url_the_jwk_set_sits_under() -> None:
     )
     with pytest.raises(Exception, match=r"must end with /\.well-known/jwks\.json"):
         gateway_issuer("https://api.example.com/keys")
+
+
+def signed(key: ActiveKey, claims: dict[str, object]) -> str:
+    """An assertion signed by hand: claims keystead itself would never write."""
+
+    def segment(value: object) -> str:
+        return b64url(json.dumps(value).encode())
+
+    header = segment({"alg": "EdDSA", "typ": "JWT", "kid": key.kid})
+    body = f"{header}.{segment(claims)}"
+    return f"{body}.{b64url(key.private_key.sign(body.encode()))}"
+
+
+async def test_time_claims_must_be_what_keystead_writes(
+    app: FastAPI, runtime: Runtime, clock: FixedClock
+) -> None:
+    principal = await principal_of(runtime, ["bots:read"])
+    url = f"{SERVICE}/v1/bots"
+    now = int(clock.timestamp())
+    key = await runtime.signing_keys.current()
+    base = runtime.assertions.claims(principal, "GET", url, now)
+    check = verifier(app, clock)
+    for odd in (
+        {"iat": True},
+        {"exp": 2**70},
+        {"exp": float(now + 30)},
+        {"exp": now + 3600},  # longer-lived than any assertion keystead signs
+    ):
+        with pytest.raises(AssertionRefused, match="claim"):
+            await check.verify(signed(key, {**base, **odd}), "GET", url)
+    assert (await check.verify(signed(key, base), "GET", url)).account_number
+
+
+async def test_a_key_the_gateway_withdrew_is_trusted_no_longer(
+    app: FastAPI, runtime: Runtime, clock: FixedClock
+) -> None:
+    principal = await principal_of(runtime, ["bots:read"])
+    url = f"{SERVICE}/v1/bots"
+    check = verifier(app, clock)
+    leaked = await runtime.signing_keys.current()
+
+    def minted_with_leaked_key() -> str:
+        now = int(clock.timestamp())
+        return signed(leaked, runtime.assertions.claims(principal, "GET", url, now))
+
+    await check.verify(minted_with_leaked_key(), "GET", url)
+    await runtime.signing_keys.rotate()
+    clock.advance(timedelta(minutes=3))  # retired, then unpublished
+    with pytest.raises(AssertionRefused, match="unknown kid"):
+        await check.verify(minted_with_leaked_key(), "GET", url)
+
+
+async def test_a_flood_of_made_up_kids_costs_the_gateway_one_fetch(
+    app: FastAPI, runtime: Runtime, clock: FixedClock
+) -> None:
+    fetches = 0
+    fetch = jwk_set_of(app)
+
+    async def counted() -> Any:
+        nonlocal fetches
+        fetches += 1
+        return await fetch()
+
+    check = AssertionVerifier(JwksKeys(counted, clock), ISSUER, SERVICE, clock)
+    principal = await principal_of(runtime, ["bots:read"])
+    key = await runtime.signing_keys.current()
+    claims = runtime.assertions.claims(principal, "GET", SERVICE, int(clock.timestamp()))
+    forged = [signed(ActiveKey(f"made-up-{n}", key.private_key), claims) for n in range(50)]
+    outcomes = await asyncio.gather(
+        *(check.verify(one, "GET", SERVICE) for one in forged), return_exceptions=True
+    )
+    assert all(isinstance(outcome, AssertionRefused) for outcome in outcomes)
+    assert fetches == 1

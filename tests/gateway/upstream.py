@@ -39,6 +39,7 @@ class EchoUpstream:
     url: str
     seen: list[Seen] = field(default_factory=list)
     health_status: int = 200
+    endless_stopped: threading.Event = field(default_factory=threading.Event)
 
 
 def _echo_app(state: EchoUpstream) -> Any:
@@ -66,6 +67,20 @@ def _echo_app(state: EchoUpstream) -> Any:
         )
         if path.endswith("/slow"):
             await asyncio.sleep(3)
+        if path.endswith("/endless"):
+
+            async def forever() -> Any:
+                try:
+                    while True:
+                        yield CHUNK
+                        await asyncio.sleep(0.01)
+                finally:
+                    state.endless_stopped.set()
+
+            await StreamingResponse(forever(), media_type="application/octet-stream")(
+                scope, receive, send
+            )
+            return
         if path.endswith("/big"):
 
             async def chunks() -> Any:
@@ -84,6 +99,8 @@ def _echo_app(state: EchoUpstream) -> Any:
                 "X-RateLimit-Remaining": "999",
                 "Connection": "X-Secret-Hop",
                 "X-Secret-Hop": "only for the next hop",
+                "Set-Cookie": "keystead_session=planted; Path=/",
+                "Content-Security-Policy": "default-src *",
             },
         )
         await answer(scope, receive, send)

@@ -46,6 +46,19 @@ def identity_headers(
     }
 
 
+def _named_request(scope: Scope) -> tuple[str | None, str | None]:
+    """The method and URI of the request asked about, from one source only: a client
+    could add the other proxy's headers, and the proxy would pass them on."""
+    if scope["path"].startswith(PREFIX + "/"):  # Envoy: the request itself, under the prefix
+        query = scope["query_string"].decode("latin-1")
+        return scope["method"], scope["path"][len(PREFIX) :] + ("?" + query if query else "")
+    nginx = (scope_header(scope, b"x-original-method"), scope_header(scope, b"x-original-uri"))
+    traefik = (scope_header(scope, b"x-forwarded-method"), scope_header(scope, b"x-forwarded-uri"))
+    if any(nginx) and any(traefik):
+        return None, None  # both proxies' headers: which one wrote which cannot be known
+    return nginx if any(nginx) else traefik
+
+
 class ForwardAuth:
     """A pure ASGI endpoint: it rewrites the check into the request it stands for and
     hands that to an `AccessGuard` whose inner app answers the admitted ones."""
@@ -56,22 +69,14 @@ class ForwardAuth:
         self._guard = AccessGuard(self._admitted, access)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope_header(scope, b"x-original-method") or scope_header(
-            scope, b"x-forwarded-method"
-        )
-        uri = scope_header(scope, b"x-original-uri") or scope_header(scope, b"x-forwarded-uri")
-        if scope["path"].startswith(PREFIX + "/"):  # Envoy: the request itself, under the prefix
-            method = method or scope["method"]
-            uri = uri or scope["path"][len(PREFIX) :] + (
-                "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
-            )
+        method, uri = _named_request(scope)
         if not method or not uri or not uri.startswith("/"):
             details = [
                 {
                     "field": "X-Original-URI",
-                    "message": "name the request to check: X-Original-Method and X-Original-URI "
-                    "(nginx), X-Forwarded-Method and X-Forwarded-Uri (Traefik), or the path "
-                    "under /auth/forward/ (Envoy)",
+                    "message": "name the request to check with one pair: X-Original-Method "
+                    "and X-Original-URI (nginx), X-Forwarded-Method and X-Forwarded-Uri "
+                    "(Traefik), or the path under /auth/forward/ (Envoy)",
                 }
             ]
             response = failure(scope["path"], 400, describe_invalid(details), {"errors": details})

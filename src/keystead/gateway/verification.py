@@ -10,22 +10,28 @@ one minute). The replay memory is per process.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from keystead.clock import Clock
+from keystead.gateway.keys import ASSERTION_LIFETIME
+
+ASSERTION_SECONDS = int(ASSERTION_LIFETIME.total_seconds())
 
 JWKS_SUFFIX = "/.well-known/jwks.json"
 _REFETCH_AFTER = 2.0
-"""Seconds between two fetches of the JWK Set for unknown `kid`s: a flood of made-up
-ones costs the gateway one request every two seconds, not one each."""
+"""Seconds between two fetches of the JWK Set: a flood of made-up `kid`s costs the
+gateway one request every two seconds, not one each."""
+_REFRESH_EVERY = 60.0
+"""A key the gateway no longer publishes is trusted at most this long after."""
 _CLOCK_SKEW = 5
 """Seconds an `iat` may lie in the future (clocks of two hosts differ a little)."""
 _MAX_ASSERTION_BYTES = 8192
@@ -64,48 +70,62 @@ def _object(segment: str) -> dict[str, Any]:
 
 
 class JwksKeys:
-    """The gateway's public keys by `kid`, from its JWK Set."""
+    """The gateway's public keys by `kid`, from its JWK Set: fetched again when an
+    unknown `kid` arrives and at least every minute, so a key the gateway stopped
+    publishing stops being trusted, and never by two requests at once."""
 
-    def __init__(self, url: str, client: httpx.AsyncClient, clock: Clock) -> None:
-        self._url = url
-        self._client = client
+    def __init__(self, fetch: Callable[[], Awaitable[Any]], clock: Clock) -> None:
+        self._fetch = fetch
         self._clock = clock
         self._keys: dict[str, Ed25519PublicKey] = {}
-        self._fetched_at: float | None = None
+        self._fresh_at: float | None = None
+        self._tried_at: float | None = None
+        self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> Ed25519PublicKey | None:
         known = self._keys.get(kid)
-        if known is not None:
-            return known
         now = self._clock.timestamp()
-        if self._fetched_at is None or now - self._fetched_at >= _REFETCH_AFTER:
-            await self._fetch()
-            self._fetched_at = now
-        return self._keys.get(kid)
+        if known is None or self._fresh_at is None or now - self._fresh_at >= _REFRESH_EVERY:
+            await self._refresh()
+            known = self._keys.get(kid)
+        return known
 
-    async def _fetch(self) -> None:
-        try:
-            answer = await self._client.get(self._url)
-            answer.raise_for_status()
-            document = answer.json()
-        except (httpx.HTTPError, ValueError) as error:
-            if not self._keys:
-                raise GatewayKeysUnavailable(f"{self._url}: {type(error).__name__}") from error
-            return  # keep verifying with the keys already known
-        keys = {}
-        for entry in document.get("keys", []) if isinstance(document, dict) else []:
-            if (
-                isinstance(entry, dict)
-                and entry.get("kty") == "OKP"
-                and entry.get("crv") == "Ed25519"
-                and isinstance(entry.get("kid"), str)
-                and isinstance(entry.get("x"), str)
-            ):
-                try:
-                    keys[entry["kid"]] = Ed25519PublicKey.from_public_bytes(_decoded(entry["x"]))
-                except (AssertionRefused, ValueError):
-                    continue
-        self._keys = keys
+    async def _refresh(self) -> None:
+        async with self._lock:
+            now = self._clock.timestamp()
+            if self._tried_at is not None and now - self._tried_at < _REFETCH_AFTER:
+                return  # asked a moment ago (perhaps by the request queued before this one)
+            self._tried_at = now
+            try:
+                document = await self._fetch()
+            except Exception as error:
+                if not self._keys:
+                    raise GatewayKeysUnavailable(type(error).__name__) from error
+                return  # keep verifying with the keys already known
+            self._keys = _public_keys(document)
+            self._fresh_at = now
+
+
+def _public_keys(document: Any) -> dict[str, Ed25519PublicKey]:
+    keys = {}
+    for entry in document.get("keys", []) if isinstance(document, dict) else []:
+        if (
+            isinstance(entry, dict)
+            and entry.get("kty") == "OKP"
+            and entry.get("crv") == "Ed25519"
+            and isinstance(entry.get("kid"), str)
+            and isinstance(entry.get("x"), str)
+        ):
+            try:
+                keys[entry["kid"]] = Ed25519PublicKey.from_public_bytes(_decoded(entry["x"]))
+            except (AssertionRefused, ValueError):
+                continue
+    return keys
+
+
+def _whole(value: Any) -> bool:
+    """A time claim as keystead writes it: whole seconds, in a sane range."""
+    return type(value) is int and 0 < value < 2**40
 
 
 class AssertionVerifier:
@@ -124,9 +144,12 @@ class AssertionVerifier:
         if len(parts) != 3:
             raise AssertionRefused("not a compact JWS")
         header, claims = _object(parts[0]), _object(parts[1])
-        if header.get("alg") != "EdDSA" or not isinstance(header.get("kid"), str):
+        kid = header.get("kid")
+        if header.get("alg") != "EdDSA" or not isinstance(kid, str) or not 0 < len(kid) <= 128:
             raise AssertionRefused("not EdDSA with a kid")
-        key = await self._keys.key(header["kid"])
+        if "crit" in header:
+            raise AssertionRefused("critical header extensions")
+        key = await self._keys.key(kid)
         if key is None:
             raise AssertionRefused("unknown kid")
         try:
@@ -139,12 +162,14 @@ class AssertionVerifier:
         now = self._clock.timestamp()
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
-        exp, iat = claims.get("exp"), claims.get("iat")
+        exp: Any = claims.get("exp")
+        iat: Any = claims.get("iat")
+        times = _whole(exp) and _whole(iat)
         checks = {
             "iss": claims.get("iss") == self._issuer,
             "aud": self._audience in audiences,
-            "exp": isinstance(exp, int | float) and not isinstance(exp, bool) and now < exp,
-            "iat": isinstance(iat, int | float) and iat <= now + _CLOCK_SKEW,
+            "exp": times and now < exp and exp - iat <= ASSERTION_SECONDS,
+            "iat": times and iat <= now + _CLOCK_SKEW,
             "htm": claims.get("htm") == method,
             "htu": claims.get("htu") == url,
             "sub": isinstance(claims.get("sub"), str) and bool(claims["sub"]),
@@ -155,7 +180,7 @@ class AssertionVerifier:
         failed = [name for name, passed in checks.items() if not passed]
         if failed:
             raise AssertionRefused(f"claim(s) refused: {', '.join(failed)}")
-        self._remember(claims["jti"], float(claims["exp"]), now)
+        self._remember(claims["jti"], float(exp), now)
         return Caller(claims["sub"], claims["cred"], frozenset(claims["scope"].split()))
 
     def _remember(self, jti: str, expires: float, now: float) -> None:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from keystead.access.authorize import requires
 from keystead.api.deps import principal_of
+from keystead.errors import NotFound
 from keystead.proxy.routes import PARAMETER, RouteTable, UpstreamRoute
 from keystead.proxy.upstream import Upstream
 
@@ -21,9 +22,29 @@ def upstream_of(request: Request) -> Upstream:
     return services
 
 
+def _readings(path: str) -> set[str]:
+    """How servers that ignore case, or read `.json` as a format, could read a path."""
+    folded = path.lower()
+    head, _, last = folded.rpartition("/")
+    stem = last.rpartition(".")[0] if "." in last else last
+    return {folded, f"{head}/{stem}"} - {path}
+
+
+def _unambiguous(request: Request, permission: str) -> None:
+    """A parameter that another reading turns into a route of another permission
+    (`/v1/widgets/EXPORT` beside `GET /v1/widgets/export`) is not forwarded: the
+    upstream might serve the other route for the permission of this one."""
+    table = request.app.state.permissions
+    for reading in _readings(request.scope["path"]):
+        other = table.permission_for({**request.scope, "path": reading})
+        if other is not None and other != permission:
+            raise NotFound("Route")
+
+
 def _forwarder(permission: str) -> Callable[[Request], Awaitable[Response]]:
     @requires(permission)
     async def forward(request: Request) -> Response:
+        _unambiguous(request, permission)
         return await upstream_of(request).forward(request, principal_of(request))
 
     return forward

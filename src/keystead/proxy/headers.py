@@ -2,14 +2,15 @@
 
 To the upstream: the client's headers less its credentials (`Authorization`,
 `Cookie`), hop-by-hop headers (RFC 9110 §7.6.1, and any the client's `Connection`
-names), the forwarding headers keystead writes itself and every `Keystead-*` header
-the client sent, which could otherwise pass for keystead's; then keystead's identity
-headers and the signed assertion. `X-Forwarded-For` is the client as keystead
-determined it (`KEYSTEAD_TRUSTED_PROXIES`), never a value the client wrote.
+names), every `Keystead-*`, `X-Forwarded-*` and `X-Original-*` header the client
+sent (they could pass for keystead's or a proxy's word), method and URL overrides,
+and any name with `_`; then keystead's identity headers and the signed assertion.
+`X-Forwarded-For` is the client as keystead determined it (`KEYSTEAD_TRUSTED_PROXIES`),
+never a value the client wrote.
 
-To the client: the upstream's headers less hop-by-hop ones and those keystead sets
-on every `/v1` answer itself (date, rate limits, request id, token expiry), so each
-appears once, with keystead's value.
+To the client: the upstream's headers less hop-by-hop ones, cookies, and those
+keystead sets on every `/v1` answer itself (date, rate limits, request id, token
+expiry, the security headers), so each appears once, with keystead's value.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uuid
 from starlette.types import Scope
 
 from keystead.access.principal import Principal
+from keystead.errors import UnsupportedTransferCoding
 
 HOP_BY_HOP = frozenset(
     {
@@ -40,18 +42,31 @@ _NOT_FORWARDED = HOP_BY_HOP | {
     b"host",
     b"expect",
     b"forwarded",
-    b"x-forwarded-for",
-    b"x-forwarded-proto",
-    b"x-forwarded-host",
+    b"via",
     b"x-real-ip",
     b"x-request-id",
+    # Frameworks that honour these would route to another method or path than the
+    # one keystead checked the permission of.
+    b"x-http-method-override",
+    b"x-http-method",
+    b"x-method-override",
+    b"x-rewrite-url",
 }
+# Whatever a client writes under these could pass for a proxy's statement.
+_NOT_FORWARDED_PREFIXES = (b"keystead-", b"x-forwarded-", b"x-original-")
 _SET_BY_KEYSTEAD = HOP_BY_HOP | {
     b"date",
     b"server",
     b"x-request-id",
     b"ratelimit",
     b"ratelimit-policy",
+    # The answer is served from keystead's origin, beside its signed-in pages: the
+    # upstream sets no cookie there, and keystead's strict policy applies to it.
+    b"set-cookie",
+    b"content-security-policy",
+    b"x-content-type-options",
+    b"referrer-policy",
+    b"strict-transport-security",
 }
 _OWN_PREFIXES = (b"keystead-", b"x-ratelimit-")
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -66,7 +81,14 @@ def request_id_of(scope: Scope) -> bytes:
 
 
 def has_body(scope: Scope) -> bool:
-    return any(name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"])
+    """Whether the request carries a body; one in a transfer coding other than
+    chunked (which the server has undone) would be forwarded still encoded: refused."""
+    found = False
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" and value.strip().lower() != b"chunked":
+            raise UnsupportedTransferCoding
+        found = found or name in (b"content-length", b"transfer-encoding")
+    return found
 
 
 def _connection_named(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
@@ -85,7 +107,9 @@ def request_headers(
     headers = [
         (name, value)
         for name, value in incoming
-        if name not in dropped and not name.startswith(b"keystead-")
+        # A name with `_` reads as its `-` twin to CGI-style servers
+        # (`Keystead_Account` is HTTP_KEYSTEAD_ACCOUNT): dropped, as nginx does.
+        if name not in dropped and not name.startswith(_NOT_FORWARDED_PREFIXES) and b"_" not in name
     ]
     host = next((value for name, value in incoming if name == b"host"), None)
     client = scope.get("client")

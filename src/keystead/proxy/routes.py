@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 
 from fastapi import APIRouter
 from fastapi.routing import iter_route_contexts
+from starlette.routing import compile_path
 
 from keystead.access.authorize import declared_permission
 from keystead.access.permissions import ACCOUNT_READ, PermissionInfo
@@ -39,7 +40,9 @@ from keystead.paths import GUARDED_PREFIX
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _PERMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(:path)?\}")
-_LITERAL = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@%-]*")
+_LITERAL = re.compile(r"[A-Za-z0-9._~!$&'()*+,=:@-]*")
+"""What a literal segment may hold: unreserved and sub-delimiter characters, never
+`%` (a route matches decoded paths) or `;` (refused in requests)."""
 _PREFIX = GUARDED_PREFIX + "/"
 _OWN_PATH = GUARDED_PREFIX + "/account"
 _PERMISSION_KEYS = frozenset({"id", "label", "description", "resource"})
@@ -126,7 +129,8 @@ class _Reader:
         seen: dict[tuple[str, str], int] = {}
         for index, entry in enumerate(self._entries(document, "routes")):
             route = self._route(index, entry, ids)
-            shape = (route.method, PARAMETER.sub(lambda m: "{" + (m[2] or "") + "}", route.path))
+            # `{a}` and `{a:path}` in one place overlap: one would hide the other.
+            shape = (route.method, PARAMETER.sub("{}", route.path))
             if shape in seen:
                 self._fail(
                     ("routes", index),
@@ -260,10 +264,17 @@ def _path_problem(path: str) -> str | None:
             if parameter[2] and position != len(segments) - 1:
                 return "may use {name:path} only as its last segment"
             names.append(parameter[1])
-        elif not _LITERAL.fullmatch(segment) or (not segment and position != len(segments) - 1):
-            return "must be literal segments and {name} parameters, without spaces, ? or #"
+        elif (
+            not _LITERAL.fullmatch(segment)
+            or segment in (".", "..")
+            or (not segment and position != len(segments) - 1)
+        ):
+            return "must be literal segments and {name} parameters, without spaces, %, ;, ? or #"
     if len(names) != len(set(names)):
         return "names a parameter twice"
+    pattern, _, _ = compile_path(path)
+    if any(pattern.match(own) for own in (_OWN_PATH, _OWN_PATH + "/")):
+        return f"would take keystead's own {_OWN_PATH}"
     return None
 
 

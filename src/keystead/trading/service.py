@@ -8,10 +8,12 @@ no rate limits of its own, since the gateway did all of that before it forwarded
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-import httpx
+import aiohttp
+import structlog
 from fastapi import FastAPI
 
 from keystead.access.authorize import PermissionTable
@@ -29,6 +31,8 @@ from keystead.observability import Metrics, RequestLog, configure_logging
 from keystead.runtime import build_runtime
 from keystead.version import __version__
 
+logger = structlog.get_logger("keystead.trading")
+
 
 def gateway_issuer(jwks_url: str) -> str:
     """The gateway's `iss`: its public URL, which its JWK Set sits under."""
@@ -37,14 +41,35 @@ def gateway_issuer(jwks_url: str) -> str:
     return jwks_url[: -len(JWKS_SUFFIX)]
 
 
+class JwksSet:
+    """The gateway's JWK Set, read over HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._session: aiohttp.ClientSession | None = None
+
+    async def fetch(self) -> Any:
+        if self._session is None:  # made on first use, in the serving event loop
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=5.0), trust_env=False
+            )
+        async with self._session.get(self._url, allow_redirects=False) as answer:
+            answer.raise_for_status()
+            return await answer.json(content_type=None)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
 def create_trading_service(
     settings: Settings,
     api: GuardedApi,
     clock: Clock | None = None,
-    keys_transport: httpx.AsyncBaseTransport | None = None,
+    fetch_keys: Callable[[], Awaitable[Any]] | None = None,
 ) -> FastAPI:
-    """The trading API's routes behind `GatewayTrust`; `keys_transport` reaches the
-    gateway's JWK Set (default: the network)."""
+    """The trading API's routes behind `GatewayTrust`; `fetch_keys` reads the
+    gateway's JWK Set (default: over HTTP from `KEYSTEAD_GATEWAY_JWKS_URL`)."""
     if settings.gateway_jwks_url is None:
         raise ConfigurationError(
             "KEYSTEAD_GATEWAY_JWKS_URL must be set: the gateway's /.well-known/jwks.json"
@@ -54,17 +79,19 @@ def create_trading_service(
     configure_logging(settings.log_level)
     clock = clock or SystemClock()
     runtime = build_runtime(settings, clock, api)
-    keys_client = httpx.AsyncClient(timeout=5.0, trust_env=False, transport=keys_transport)
-    verifier = AssertionVerifier(
-        JwksKeys(settings.gateway_jwks_url, keys_client, clock), issuer, audience, clock
+    # Named at start-up: a mismatch would otherwise show only as 401s.
+    logger.info(
+        "trusting the gateway", jwks=settings.gateway_jwks_url, issuer=issuer, audience=audience
     )
+    keys = JwksSet(settings.gateway_jwks_url)
+    verifier = AssertionVerifier(JwksKeys(fetch_keys or keys.fetch, clock), issuer, audience, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await keys_client.aclose()
+            await keys.close()
             await runtime.close()
 
     app = FastAPI(
