@@ -43,10 +43,21 @@ def test_entries_go_stale_after_the_ttl() -> None:
     now = [100.0]
     cache = CredentialCache(10, 5, monotonic=lambda: now[0])
     cache.fill("hash-a", principal(), cache.generation)
-    now[0] += 4.9
+    now[0] += 2.4  # every entry lives at least half the TTL
     assert cache.get("hash-a") is not None
-    now[0] += 0.2
+    now[0] += 2.7
     assert cache.get("hash-a") is None
+
+
+def test_entries_filled_together_go_stale_apart() -> None:
+    now = [100.0]
+    cache = CredentialCache(1000, 60, monotonic=lambda: now[0])
+    for index in range(1000):
+        cache.fill(f"hash-{index}", principal(), cache.generation)
+    now[0] += 45
+    alive = sum(cache.get(f"hash-{index}") is not None for index in range(1000))
+    # Spread evenly over the second half of the TTL: about half are left at 3/4.
+    assert 350 < alive < 650
 
 
 def test_cache_is_bounded() -> None:

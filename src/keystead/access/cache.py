@@ -4,15 +4,22 @@ Invalidation events drop entries; a TTL is only the safety net. A fill that
 raced with an invalidation must not bring a revoked credential back, so every
 invalidation bumps a generation and a fill started under an older generation
 is discarded.
+
+Each entry lives between half the TTL and the whole of it, at random: credentials
+cached in one burst (a restart under traffic) would otherwise all go stale in the
+same instant, and every request of that moment would read storage at once.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 
 from keystead.access.principal import Principal
 from keystead.events.base import AccountChanged, CredentialChanged, Event
+
+_SPREAD = 0.5
 
 
 class CredentialCache:
@@ -59,7 +66,8 @@ class CredentialCache:
         if token_hash not in self._entries and len(self._entries) >= self._max_entries:
             # Evict the oldest fill; dicts keep insertion order.
             self._forget(next(iter(self._entries)))
-        self._entries[token_hash] = (principal, self._monotonic() + self._ttl)
+        lifetime = self._ttl * (1 - _SPREAD * random.random())  # noqa: S311 - not a secret
+        self._entries[token_hash] = (principal, self._monotonic() + lifetime)
         self._by_account.setdefault(principal.account_id, set()).add(token_hash)
 
     def invalidate(self, event: Event) -> None:
