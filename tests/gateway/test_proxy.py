@@ -5,6 +5,8 @@ operator's file, and the faults of an upstream that is down or slow."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import shutil
 from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager
@@ -375,3 +377,69 @@ async def running(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, Runtim
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, app.state.runtime
+
+
+class IndependentUpstream:
+    """An upstream that trusts nothing of keystead's code: PyJWT against the JWK Set,
+    then the request binding and the replay check the assertion's claims call for."""
+
+    def __init__(self, jwks: dict[str, Any], audience: str) -> None:
+        self._keys = jwt.PyJWKSet.from_dict(jwks)
+        self._audience = audience
+        self._spent: set[str] = set()
+
+    def accepts(self, assertion: str, method: str, url: str, *, later: int = 0) -> bool:
+        try:
+            key = self._keys[jwt.get_unverified_header(assertion)["kid"]].key
+            claims = jwt.decode(
+                assertion,
+                key,
+                algorithms=["EdDSA"],
+                audience=self._audience,
+                issuer="http://127.0.0.1:8000",
+                leeway=-later,  # as seen `later` seconds from now
+                options={"require": ["exp", "iat", "jti", "htm", "htu", "sub", "scope"]},
+            )
+        except (jwt.InvalidTokenError, KeyError):
+            return False
+        if (claims["htm"], claims["htu"]) != (method, url) or claims["jti"] in self._spent:
+            return False
+        self._spent.add(claims["jti"])
+        return True
+
+
+async def test_an_independent_upstream_accepts_each_assertion_once_and_nothing_changed(
+    client: httpx.AsyncClient, runtime: Runtime, upstream: EchoUpstream
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["widgets:read"])
+    for _ in range(2):
+        assert (await client.get("/v1/widgets?page=1", headers=bearer(token))).status_code == 200
+    await runtime.signing_keys.rotate()
+    assert (await client.get("/v1/widgets?page=1", headers=bearer(token))).status_code == 200
+    jwks = (await client.get("/.well-known/jwks.json")).json()
+    seen = upstream.seen
+    assertions = [one.header("keystead-assertion") or "" for one in seen]
+    url = seen[0].url
+    verifier = IndependentUpstream(jwks, upstream.url)
+    first, second, rotated = assertions
+    header, payload, signature = first.split(".")
+    changed = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    changed["scope"] = "widgets:read widgets:write"
+    forged = ".".join(
+        [
+            header,
+            base64.urlsafe_b64encode(json.dumps(changed).encode()).decode().rstrip("="),
+            signature,
+        ]
+    )
+    assert not verifier.accepts(forged, "GET", url)  # a changed claim
+    assert not IndependentUpstream(jwks, "http://elsewhere:9000").accepts(first, "GET", url)
+    assert not verifier.accepts(first, "POST", url)  # another method
+    assert not verifier.accepts(first, "GET", url + "&page=2")  # another URL
+    assert not verifier.accepts(first, "GET", url, later=61)  # expired
+    assert verifier.accepts(first, "GET", url)
+    assert not verifier.accepts(first, "GET", url)  # replayed
+    assert verifier.accepts(second, "GET", url)
+    assert verifier.accepts(rotated, "GET", url)  # signed by the new key
+    assert jwt.get_unverified_header(rotated)["kid"] != jwt.get_unverified_header(first)["kid"]
