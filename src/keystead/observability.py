@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import time
+import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -123,11 +124,32 @@ class Metrics:
         )
 
 
+REQUEST_ID = "request_id"
+"""Where the request's id waits in `scope["state"]` for whoever forwards it."""
+_PLAIN_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The id of this request: set once by `RequestLog`; else the client's plain
+    `X-Request-Id`; else a new one."""
+    known: str | None = scope.get("state", {}).get(REQUEST_ID)
+    if known is not None:
+        return known
+    for name, value in scope["headers"]:
+        if name == b"x-request-id" and _PLAIN_ID.fullmatch(value):
+            return bytes(value).decode("ascii")
+    return uuid.uuid4().hex
+
+
 class RequestLog:
     """Outermost ASGI middleware: one log line and the metrics for every request.
 
     It logs method, path (never the query string), status, duration, client and,
     for guarded requests, the account number and credential preview only.
+
+    Every answer carries an `X-Request-Id`, and every log line written while the
+    request is served names it: the client's own when it sent a plain token of at
+    most 128 characters (a proxy's trace id), otherwise a new one.
     """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
@@ -141,11 +163,16 @@ class RequestLog:
             return
         started = time.perf_counter()
         status = 500
+        request_id = request_id_of(scope)
+        scope.setdefault("state", {})[REQUEST_ID] = request_id
+        header = (b"x-request-id", request_id.encode())
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
@@ -165,3 +192,4 @@ class RequestLog:
                 account=principal.account_number if principal else None,
                 credential=principal.preview if principal else None,
             )
+            structlog.contextvars.reset_contextvars(**bound)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from keystead.access import tokens
+from keystead.access.principal import Principal
+from keystead.runtime import Runtime
 from tests.factories import bearer, sign_up
 
 TOO_MANY = {"success": False, "message": "Too Many Attempts.", "data": []}
@@ -58,6 +61,36 @@ async def test_failed_authentications_are_limited_per_address(
     assert refused.status_code == 429
     assert refused.json() == TOO_MANY
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    # Once over the limit, the address is refused before any lookup, valid token or not.
-    blocked = await client.get("/v1/account", headers=bearer(valid))
-    assert blocked.status_code == 429
+    # Over the limit, the address still uses a valid token (a neighbour behind the
+    # same NAT): the block bounds guessing and storage reads, which it is neither.
+    assert (await client.get("/v1/account", headers=bearer(valid))).status_code == 200
+    # Guesses stay refused, and cost at most one storage read a second.
+    for _ in range(20):
+        guess = await client.get("/v1/account", headers=bearer(tokens.mint("kst")))
+        assert guess.status_code == 429
+        assert guess.json() == TOO_MANY
+    assert (await client.get("/v1/account", headers=bearer(valid))).status_code == 200
+
+
+async def test_a_blocked_address_costs_at_most_a_storage_read_a_second(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authenticator = runtime.authenticator
+    reads = 0
+    load = authenticator._load
+
+    async def counted(token_hash: str) -> Principal | None:
+        nonlocal reads
+        reads += 1
+        return await load(token_hash)
+
+    monkeypatch.setattr(authenticator, "_load", counted)
+    for _ in range(61):
+        await client.get("/v1/account", headers=bearer(tokens.mint("kst")))
+    reads = 0
+    started = time.monotonic()
+    for _ in range(30):
+        guess = await client.get("/v1/account", headers=bearer(tokens.mint("kst")))
+        assert guess.status_code == 429
+    seconds = time.monotonic() - started
+    assert reads <= int(seconds) + 1

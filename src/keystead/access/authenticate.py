@@ -12,6 +12,7 @@ cannot be guessed at speed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 import structlog
@@ -32,6 +33,14 @@ from keystead.store.models import Account, ApiToken
 logger = structlog.get_logger("keystead.access")
 
 _BLOCKLIST_PRUNE_AT = 10_000
+_BLOCKED_READ_EVERY = 1
+"""Seconds between two storage reads for a blocked address: about the rate the
+failure limit itself allows (60 a minute)."""
+
+
+def _always_read() -> bool:
+    return True
+
 
 _LOOKUP = select(
     ApiToken.id,
@@ -92,13 +101,19 @@ class Authenticator:
         self._clock = clock
         self._audit = audit
         self._blocked_until: dict[str, float] = {}
+        self._blocked_reads: dict[str, float] = {}
+        """When each blocked address last had a credential read from storage."""
 
     async def authenticate(self, authorization: str | None, client: str) -> Principal:
         # Blocking follows the limiter's wall clock; expiry follows the domain clock.
         wall = time.time()
-        self._refuse_if_blocked(client, wall)
-        principal = await self._resolve(bearer_value(authorization), self._clock.timestamp())
+        blocked_for = self._blocked_for(client, wall)
+        principal = await self._resolve(
+            bearer_value(authorization), self._clock.timestamp(), self._reads(client, wall)
+        )
         if principal is None:
+            if blocked_for:
+                raise TooManyAttempts(blocked_for)
             await self._record_failure(client, wall)
             raise NotAuthenticated
         if principal.allowed_networks and not allowlist.allows(principal.allowed_networks, client):
@@ -125,7 +140,9 @@ class Authenticator:
         await self._record_failure(client, wall)
         raise AddressNotAllowed(principal)
 
-    async def _resolve(self, candidate: str | None, now: float) -> Principal | None:
+    async def _resolve(
+        self, candidate: str | None, now: float, may_read: Callable[[], bool] = lambda: True
+    ) -> Principal | None:
         if candidate is None or len(candidate) != self._token_length:
             return None
         token_hash = self._keyed_hash(candidate)
@@ -136,6 +153,8 @@ class Authenticator:
         if principal is None:
             if tokens.parse(candidate, self._prefix) is None:
                 return None
+            if not may_read():
+                raise TooManyAttempts(_BLOCKED_READ_EVERY)
             generation = self._cache.generation
             principal = await self._load(token_hash)
             if principal is None:
@@ -187,13 +206,36 @@ class Authenticator:
             rolled=rolled,
         )
 
-    def _refuse_if_blocked(self, client: str, now: float) -> None:
+    def _blocked_for(self, client: str, now: float) -> int:
+        """Whole seconds the address stays blocked; 0 if it is not."""
         until = self._blocked_until.get(client)
         if until is None:
-            return
+            return 0
         if until > now:
-            raise TooManyAttempts(int(until - now) + 1)
+            return int(until - now) + 1
         del self._blocked_until[client]
+        self._blocked_reads.pop(client, None)
+        return 0
+
+    def _reads(self, client: str, now: float) -> Callable[[], bool]:
+        """Whether a credential the cache does not hold may be read from storage.
+
+        A blocked address still uses the credentials this instance holds, and its
+        others are read at most once a second: the block bounds the guessing and
+        the storage reads one address causes, never a valid token (issue 21)."""
+        if client not in self._blocked_until:
+            return _always_read
+
+        def paced() -> bool:
+            last = self._blocked_reads.get(client)
+            if last is not None and now - last < _BLOCKED_READ_EVERY:
+                return False
+            if len(self._blocked_reads) >= _BLOCKLIST_PRUNE_AT:
+                self._blocked_reads.clear()
+            self._blocked_reads[client] = now
+            return True
+
+        return paced
 
     async def _record_failure(self, client: str, now: float) -> None:
         decision = await self._failures.hit(client)

@@ -9,6 +9,7 @@ noted for its usage figures (in memory; written behind).
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keystead.access.authenticate import AddressNotAllowed, Authenticator
 from keystead.access.authorize import PermissionTable, authorize
+from keystead.access.challenge import insufficient_scope, unauthenticated
 from keystead.access.expiry import expiry_headers
 from keystead.access.principal import Principal
 from keystead.access.ratelimit import RateLimited, admit, rate_headers
@@ -68,26 +70,32 @@ class AccessGuard:
             decision = await admit(access.limiter, principal)
         except RateLimited as refused:
             response = response_for_error(scope["path"], refused)
-            response.raw_headers.extend(rate_headers(refused.decision))
+            response.raw_headers.extend(rate_headers(refused.decision, time.time()))
             await self._refuse(response, principal, client, scope, receive, send)
             return
         except InvalidPermissions as refused:
             response = response_for_error(scope["path"], refused)
+            response.raw_headers.append(
+                insufficient_scope(access.permissions.permission_for(scope) or "")
+            )
             with contextlib.suppress(KeysteadError):  # no headers if the limiter is down
                 assert principal is not None
                 response.raw_headers.extend(
-                    rate_headers(await access.limiter.peek(principal.rate_key))
+                    rate_headers(await access.limiter.peek(principal.rate_key), time.time())
                 )
             await self._refuse(response, principal, client, scope, receive, send)
             return
         except AddressNotAllowed as refused:
             response = response_for_error(scope["path"], refused)
+            response.raw_headers.append(unauthenticated(token_sent=True))
             await self._refuse(response, refused.principal, client, scope, receive, send)
             return
         except KeysteadError as refused:
-            await self._refuse(
-                response_for_error(scope["path"], refused), principal, client, scope, receive, send
-            )
+            response = response_for_error(scope["path"], refused)
+            if refused.status == 401:
+                sent = bool(scope_header(scope, b"authorization"))
+                response.raw_headers.append(unauthenticated(token_sent=sent))
+            await self._refuse(response, principal, client, scope, receive, send)
             return
         except DBAPIError as error:
             if not is_storage_outage(error):
@@ -99,7 +107,7 @@ class AccessGuard:
             await storage_unavailable(scope["path"])(scope, receive, send)
             return
 
-        extra_headers = rate_headers(decision)
+        extra_headers = rate_headers(decision, time.time())
         if principal.expires_at is not None:  # skips a call for keys that never expire
             extra_headers += expiry_headers(principal, access.clock.timestamp())
         status = 500  # what the client gets if the handler raises before answering

@@ -1,4 +1,12 @@
-"""[4] The per-account limit: ask the Limiter, answer 429 with Retry-After when refused."""
+"""[4] The per-account limit: ask the Limiter, answer 429 with Retry-After when refused.
+
+Every answer to a known credential says where its account stands, three ways:
+GitHub's `X-RateLimit-Limit`, `-Remaining` and `-Reset` (epoch seconds), and the
+IETF draft's `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers,
+structured fields: `"account";q=30;w=60` and `"account";r=29;t=42`). The window
+moves: the reset is when the oldest request counted leaves it and one more fits,
+the moment `Retry-After` names on a 429.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,18 @@ from keystead.access.principal import Principal
 from keystead.errors import TooManyAttempts
 from keystead.limiter import Decision, Limiter
 
+POLICY = '"account"'
+"""The one quota policy: per account, all its credentials together."""
 
-def rate_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+
+def rate_headers(decision: Decision, now: float) -> list[tuple[bytes, bytes]]:
+    limit, remaining, reset = decision.limit, decision.remaining, decision.reset_after
     return [
-        (b"x-ratelimit-limit", str(decision.limit).encode()),
-        (b"x-ratelimit-remaining", str(decision.remaining).encode()),
+        (b"x-ratelimit-limit", b"%d" % limit),
+        (b"x-ratelimit-remaining", b"%d" % remaining),
+        (b"x-ratelimit-reset", b"%d" % (int(now) + reset)),
+        (b"ratelimit-policy", f"{POLICY};q={limit};w={decision.window}".encode()),
+        (b"ratelimit", f"{POLICY};r={remaining};t={reset}".encode()),
     ]
 
 

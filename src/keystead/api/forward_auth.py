@@ -12,7 +12,6 @@ the guard's own 401, 403 or 429, in the envelope, with its headers.
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
@@ -33,16 +32,14 @@ PREFIX = "/auth/forward"
 ORIGINAL_URL = "keystead.forward_url"
 
 
-def identity_headers(
-    principal: Principal, scope: str, assertion: str, request_id: str
-) -> dict[str, str]:
-    """What the upstream is told: plain headers for convenience, the assertion to trust."""
+def identity_headers(principal: Principal, scope: str, assertion: str) -> dict[str, str]:
+    """What the upstream is told: plain headers for convenience, the assertion to
+    trust (and, from `RequestLog` like every answer, the `X-Request-Id`)."""
     return {
         "Keystead-Account": principal.account_number,
         "Keystead-Credential": principal.credential_id,
         "Keystead-Permissions": scope,
         "Keystead-Assertion": assertion,
-        "X-Request-Id": request_id,
     }
 
 
@@ -116,7 +113,6 @@ class ForwardAuth:
         assertion = await self._assertions.mint(
             principal, scope["method"], scope[ORIGINAL_URL], int(self._access.clock.timestamp())
         )
-        request_id = scope_header(scope, b"x-request-id") or uuid.uuid4().hex
         scope_text = self._assertions.scope(principal)
         response: JSONResponse = ok(
             {
@@ -125,7 +121,7 @@ class ForwardAuth:
                 "permissions": scope_text.split(),
             },
             "Authorized",
-            headers=identity_headers(principal, scope_text, assertion, request_id),
+            headers=identity_headers(principal, scope_text, assertion),
         )
         await response(scope, receive, send)
 

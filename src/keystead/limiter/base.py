@@ -13,10 +13,18 @@ class Decision:
     remaining: int
     retry_after: int
     """Whole seconds until a request would be admitted; 0 when allowed."""
+    reset_after: int
+    """Whole seconds until the oldest request counted leaves the window (and one
+    more fits); 0 when the window is empty. The same moment as `retry_after` when
+    refused."""
+    window: int
+    """The window's length in seconds."""
 
 
 class Limiter(Protocol):
     limit: int
+    window: int
+    """Seconds."""
 
     async def hit(self, key: str) -> Decision:
         """Count one request against `key` if the window admits it; rejected ones don't count."""

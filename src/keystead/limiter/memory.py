@@ -28,6 +28,7 @@ class MemoryLimiter:
         item = parse(rate)
         self.limit = item.amount
         self._period = float(item.get_expiry())
+        self.window = int(item.get_expiry())
         self._windows: dict[str, deque[float]] = {}
         self._hits_since_sweep = 0
 
@@ -49,23 +50,27 @@ class MemoryLimiter:
         if len(window) < self.limit:
             window.append(now)
             self._windows[key] = window
-            return Decision(True, self.limit, self.limit - len(window), 0)
+            return self._admitted(window, now)
         return self._refused(window, now)
 
     async def peek(self, key: str) -> Decision:
         now = time.monotonic()
         window = self._window(key, now)
         if len(window) < self.limit:
-            return Decision(True, self.limit, self.limit - len(window), 0)
+            return self._admitted(window, now)
         return self._refused(window, now)
 
     async def reset(self, key: str) -> None:
         self._windows.pop(key, None)
 
+    def _admitted(self, window: deque[float], now: float) -> Decision:
+        reset = math.ceil(window[0] + self._period - now) if window else 0
+        return Decision(True, self.limit, self.limit - len(window), 0, max(0, reset), self.window)
+
     def _refused(self, window: deque[float], now: float) -> Decision:
         # The oldest admitted request leaves the window first; then one more fits.
-        wait = window[0] + self._period - now
-        return Decision(False, self.limit, 0, max(1, math.ceil(wait)))
+        wait = max(1, math.ceil(window[0] + self._period - now))
+        return Decision(False, self.limit, 0, wait, wait, self.window)
 
     def _sweep(self, now: float) -> None:
         self._hits_since_sweep = 0

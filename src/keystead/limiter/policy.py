@@ -16,9 +16,11 @@ class FailurePolicy:
         self._inner = inner
         self._fail_open = fail_open
         self.limit = inner.limit
+        self.window = inner.window
 
     def _admitted(self) -> Decision:
-        return Decision(True, self.limit, self.limit, 0)
+        # Nothing is counted while the store is away: the window is as good as empty.
+        return Decision(True, self.limit, self.limit, 0, 0, self.window)
 
     async def hit(self, key: str) -> Decision:
         try:

@@ -31,7 +31,7 @@ from keystead.limiter.resp import RedisConnectionError, RedisReplyError, RespCon
 TIMEOUT_SECONDS = 2.0
 
 # KEYS[1]: the window. ARGV: now (s), period (s), limit, member ('' = only look).
-# Returns {admitted 0/1, entries in the window, the oldest entry's time when refused}.
+# Returns {admitted 0/1, entries in the window, the oldest entry's time (now if none)}.
 MOVING_WINDOW = """
 local now = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])
@@ -44,7 +44,8 @@ if count < limit then
     redis.call('PEXPIRE', KEYS[1], math.ceil(period * 1000))
     count = count + 1
   end
-  return {1, count, ARGV[1]}
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+  return {1, count, first or ARGV[1]}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 return {0, count, oldest or ARGV[1]}
@@ -63,6 +64,7 @@ class RedisLimiter:
         item = parse(rate)
         self.limit = item.amount
         self._period = float(item.get_expiry())
+        self.window = int(item.get_expiry())
         self._key_prefix = f"{prefix}:rate:{namespace}:"
         self._redis = RespConnection(url, TIMEOUT_SECONDS)
         self._member_prefix = secrets.token_hex(6)
@@ -83,13 +85,16 @@ class RedisLimiter:
                 admitted, count, oldest = await self._redis.execute(*command, *arguments)
         except (RedisConnectionError, RedisReplyError) as error:
             raise LimiterUnavailable from error
-        if admitted:
-            return Decision(True, self.limit, max(0, self.limit - int(count)), 0)
         # The oldest admitted request leaves the window first; then one more fits.
         # Another instance may have stamped it a moment after this call read its
         # clock, so the wait is capped at the period: never more than a window.
         wait = min(float(oldest) + self._period - now, self._period)
-        return Decision(False, self.limit, 0, max(1, math.ceil(wait)))
+        if admitted:
+            reset = max(0, math.ceil(wait)) if int(count) else 0
+            remaining = max(0, self.limit - int(count))
+            return Decision(True, self.limit, remaining, 0, reset, self.window)
+        refused_for = max(1, math.ceil(wait))
+        return Decision(False, self.limit, 0, refused_for, refused_for, self.window)
 
     async def hit(self, key: str) -> Decision:
         return await self._run(key, f"{self._member_prefix}:{next(self._sequence)}")

@@ -15,13 +15,11 @@ expiry, the security headers), so each appears once, with keystead's value.
 
 from __future__ import annotations
 
-import re
-import uuid
-
 from starlette.types import Scope
 
 from keystead.access.principal import Principal
 from keystead.errors import UnsupportedTransferCoding
+from keystead.observability import request_id_of
 
 HOP_BY_HOP = frozenset(
     {
@@ -69,15 +67,6 @@ _SET_BY_KEYSTEAD = HOP_BY_HOP | {
     b"strict-transport-security",
 }
 _OWN_PREFIXES = (b"keystead-", b"x-ratelimit-")
-_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
-
-
-def request_id_of(scope: Scope) -> bytes:
-    """The client's `X-Request-Id` when it is a plain token, otherwise a new one."""
-    for name, value in scope["headers"]:
-        if name == b"x-request-id" and _REQUEST_ID.fullmatch(value):
-            return bytes(value)
-    return uuid.uuid4().hex.encode()
 
 
 def has_body(scope: Scope) -> bool:
@@ -100,7 +89,7 @@ def _connection_named(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
 
 
 def request_headers(
-    scope: Scope, principal: Principal, permissions: str, assertion: str, request_id: bytes
+    scope: Scope, principal: Principal, permissions: str, assertion: str
 ) -> list[tuple[bytes, bytes]]:
     incoming: list[tuple[bytes, bytes]] = scope["headers"]
     dropped = _NOT_FORWARDED | _connection_named(incoming)
@@ -118,7 +107,7 @@ def request_headers(
         (b"keystead-credential", principal.credential_id.encode()),
         (b"keystead-permissions", permissions.encode()),
         (b"keystead-assertion", assertion.encode()),
-        (b"x-request-id", request_id),
+        (b"x-request-id", request_id_of(scope).encode()),
         (b"x-forwarded-for", (client[0] if client else "unknown").encode()),
         (b"x-forwarded-proto", scope.get("scheme", "http").encode()),
     ]
@@ -127,14 +116,11 @@ def request_headers(
     return headers
 
 
-def answer_headers(
-    upstream: list[tuple[bytes, bytes]], request_id: bytes
-) -> list[tuple[bytes, bytes]]:
+def answer_headers(upstream: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     dropped = _SET_BY_KEYSTEAD | _connection_named(upstream)
     headers = []
     for name, value in upstream:
         lowered = name.lower()
         if lowered not in dropped and not lowered.startswith(_OWN_PREFIXES):
             headers.append((lowered, value))
-    headers.append((b"x-request-id", request_id))
     return headers

@@ -28,7 +28,7 @@ from keystead.clock import Clock
 from keystead.errors import NotFound, UpstreamTimedOut, UpstreamUnavailable
 from keystead.gateway.assertions import Assertions
 from keystead.paths import leaves_its_route
-from keystead.proxy.headers import answer_headers, has_body, request_headers, request_id_of
+from keystead.proxy.headers import answer_headers, has_body, request_headers
 
 logger = structlog.get_logger("keystead.proxy")
 
@@ -99,7 +99,6 @@ class Upstream:
         query: bytes = scope["query_string"]
         target = _escaped(raw_path) + (b"?" + _escaped(query) if query else b"")
         url = URL(self._base + target.decode("ascii"), encoded=True)
-        request_id = request_id_of(scope)
         body = has_body(scope)
         retry = request.method in _IDEMPOTENT and not body
         for attempt in (1, 2):
@@ -111,7 +110,7 @@ class Upstream:
             headers = CIMultiDict(
                 (name.decode("latin-1"), value.decode("latin-1"))
                 for name, value in request_headers(
-                    scope, principal, self._assertions.scope(principal), assertion, request_id
+                    scope, principal, self._assertions.scope(principal), assertion
                 )
             )
             try:
@@ -136,7 +135,7 @@ class Upstream:
             answer.close()
             logger.warning("upstream answered an impossible status", status=answer.status)
             raise UpstreamUnavailable
-        return await relayed(answer, answer_headers(list(answer.raw_headers), request_id))
+        return await relayed(answer, answer_headers(list(answer.raw_headers)))
 
     async def ready(self) -> dict[str, str]:
         try:
