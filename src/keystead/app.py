@@ -16,6 +16,7 @@ from keystead.api.forward_auth import ForwardAuth
 from keystead.background import Background
 from keystead.clock import Clock
 from keystead.config import Settings
+from keystead.edge.head import HeadAsGet
 from keystead.edge.headers import SecurityHeaders, default_headers
 from keystead.edge.limits import RequestLimitPolicy, RequestLimits
 from keystead.envelope import install_error_handlers
@@ -91,8 +92,8 @@ def create_app(
         {name.decode(): value.decode() for name, value in default_headers(settings.is_https)},
     )
     app.state.permissions = PermissionTable(app.routes)
-    # Added last = outermost. Outside in: request log, security headers, request
-    # limits, access guard; the log and the headers see every answer, refusals too.
+    # Added last = outermost. Outside in: request log, security headers, HEAD as GET,
+    # request limits, access guard; the log and the headers see every answer.
     access = AccessPath(
         authenticator=runtime.authenticator,
         permissions=app.state.permissions,
@@ -111,6 +112,7 @@ def create_app(
             max_json_depth=settings.max_json_depth,
         ),
     )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, https=settings.is_https)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     if settings.trusted_proxies:

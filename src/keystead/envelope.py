@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -123,9 +123,33 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return failure(request.url.path, error.status_code, message, headers=error.headers)
 
 
+NOT_JSON = "Bad request: the body is not valid JSON"
+NOT_JSON_TYPE = "Unsupported media type: send the body as application/json"
+
+
+def _sends_other_than_json(request: Request) -> bool:
+    """A body, in a type other than JSON, to a route that reads a JSON body."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is None or isinstance(body_field.field_info, params.Form):
+        return False
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return False
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return not (media_type == "application/json" or media_type.endswith("+json"))
+
+
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    details = validation_details(error.errors())
+    path = request.url.path
+    errors = error.errors()
+    # What the client sent is not JSON at all: nothing was validated, so no 422.
+    if any(item.get("type") == "json_invalid" for item in errors):
+        details = [{"field": "body", "message": "Body is not valid JSON"}]
+        return failure(path, 400, NOT_JSON, {"errors": details})
+    if _sends_other_than_json(request):
+        return failure(path, 415, NOT_JSON_TYPE)
+    details = validation_details(errors)
     message = describe_invalid(details)
     if request.url.path.startswith(ACCOUNT_KEY_PREFIX):
         return JSONResponse({"error": [message], "result": None}, 422)

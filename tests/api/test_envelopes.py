@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from keystead.app import create_app
 from keystead.clock import FixedClock
 from keystead.config import Settings
+from keystead.runtime import Runtime
+from tests.factories import bearer, make_account, make_token
 
 
 async def test_unknown_route_is_404_in_the_platform_envelope(client: httpx.AsyncClient) -> None:
@@ -28,14 +31,50 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
     assert response.json() == {"success": False, "message": "Method not allowed", "data": None}
 
 
-async def test_body_that_is_not_json_is_422(client: httpx.AsyncClient) -> None:
+async def test_body_that_is_not_json_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/auth/register", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     body = response.json()
     assert body["success"] is False
+    assert body["message"] == "Bad request: the body is not valid JSON"
     assert body["data"]["errors"][0] == {"field": "body", "message": "Body is not valid JSON"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}, {}],
+)
+async def test_a_body_of_another_type_is_415(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    sent = b'{"email": "a@example.com", "password": "long enough password"}'
+    # {}: no Content-Type at all (httpx adds none to raw content); JSON is not guessed.
+    response = await client.post("/auth/register", content=sent, headers=headers)
+    assert response.status_code == 415
+    assert response.json() == {
+        "success": False,
+        "message": "Unsupported media type: send the body as application/json",
+        "data": None,
+    }
+
+
+async def test_head_is_the_get_without_its_body(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["bots:read"])
+    got = await client.get("/v1/bots", headers=bearer(token))
+    head = await client.head("/v1/bots", headers=bearer(token))
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["x-ratelimit-remaining"] == "28"  # counted like the GET
+    assert (await client.head("/healthz")).status_code == 200
+    refused = await client.head("/v1/bots")
+    assert refused.status_code == 401
+    assert refused.content == b""
 
 
 async def test_server_error_is_500_and_leaks_nothing(settings: Settings, clock: FixedClock) -> None:

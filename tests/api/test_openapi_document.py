@@ -93,13 +93,24 @@ async def test_every_guarded_operation_is_typed_and_says_its_permission(
         assert envelope["required"] == ["success", "message", "data"], where
         assert is_typed(envelope["properties"]["data"], doc), f"{where}: untyped data"
         headers = success["headers"]
-        assert headers["X-RateLimit-Limit"]["required"] is True, where
-        assert headers["X-RateLimit-Remaining"]["required"] is True, where
+        for name in (
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+            "RateLimit-Policy",
+            "RateLimit",
+            "X-Request-Id",
+        ):
+            assert headers[name]["required"] is True, (where, name)
         for name in ("Keystead-Token-Expiration", "Keystead-Token-Warning"):
             assert headers[name] == {"$ref": f"#/components/headers/{name}"}, where
         refused = operation["responses"]["429"]["headers"]
         assert refused["Retry-After"]["required"] is True, where
-        assert "headers" not in operation["responses"]["401"], where
+        # A 401 has no account to count against: its challenge and its id, no figures.
+        unknown = operation["responses"]["401"]["headers"]
+        assert set(unknown) == {"X-Request-Id", "WWW-Authenticate"}, where
+        assert unknown["WWW-Authenticate"]["required"] is True, where
+        assert "WWW-Authenticate" in operation["responses"]["403"]["headers"], where
 
 
 async def test_objects_are_documented_field_by_field(client: httpx.AsyncClient) -> None:

@@ -31,6 +31,32 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "Requests the account has left in the current window.",
         "schema": {"type": "integer", "minimum": 0, "examples": [29]},
     },
+    "X-RateLimit-Reset": {
+        "description": "When the oldest request counted leaves the rolling window and one "
+        "more fits, in epoch seconds.",
+        "schema": {"type": "integer", "minimum": 0, "examples": [1796512862]},
+    },
+    "RateLimit-Policy": {
+        "description": "The account's quota in draft-ietf-httpapi-ratelimit-headers' "
+        "structured-field syntax: requests (`q`) per window of `w` seconds.",
+        "schema": {"type": "string", "examples": ['"account";q=30;w=60']},
+    },
+    "RateLimit": {
+        "description": "What is left of the quota (`r`) and the seconds until the oldest "
+        "request counted leaves the window (`t`), in the draft's syntax.",
+        "schema": {"type": "string", "examples": ['"account";r=29;t=42']},
+    },
+    "WWW-Authenticate": {
+        "description": 'RFC 6750\'s challenge: `Bearer realm="keystead"` on a 401 (with '
+        '`error="invalid_token"` when a token was sent); on a 403, '
+        '`error="insufficient_scope"` and the `scope` the route needs.',
+        "schema": {"type": "string", "examples": ['Bearer realm="keystead"']},
+    },
+    "X-Request-Id": {
+        "description": "The request's id, in every answer and every log line of the "
+        "request: the client's own when it sent a plain one, otherwise a new one.",
+        "schema": {"type": "string", "examples": ["0f3c6a2d9e8b47c1a5d2e7f9b3c4a6d8"]},
+    },
     "Retry-After": {
         "description": "Whole seconds until a request would be admitted.",
         "schema": {"type": "integer", "minimum": 1, "examples": [12]},
@@ -53,27 +79,43 @@ HEADERS: dict[str, dict[str, Any]] = {
         },
     },
 }
-_RATE = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
+_RATE = (
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "RateLimit-Policy",
+    "RateLimit",
+)
 _EXPIRY = ("Keystead-Token-Expiration", "Keystead-Token-Warning")
 
 
 def _headers_for(status: str) -> dict[str, dict[str, Any]]:
     """The headers a guarded answer with this status carries, by reference.
 
-    Refusals before the account is known (401, and the edge's 400, 413, 431) carry none;
-    every answer counted against the account carries its rate-limit figures; every answer
-    to a known credential its expiry signals."""
-    if status in {"401", "400", "413", "431", "500"}:
-        return {}
-    if status == "503":
-        names: tuple[str, ...] = ("Retry-After",)
+    Every answer has its request id. Refusals before the account is known (401, and the
+    edge's 400, 413, 431) carry no figures, a 401 its challenge; every answer counted
+    against the account carries its rate-limit figures; every answer to a known
+    credential its expiry signals."""
+    if status in {"400", "413", "431", "500"}:
+        names: tuple[str, ...] = ()
+    elif status == "401":
+        names = ("WWW-Authenticate",)
+    elif status == "503":
+        names = ("Retry-After",)
     elif status == "429":
         names = (*_RATE, "Retry-After", *_EXPIRY)
+    elif status == "403":
+        names = ("WWW-Authenticate", *_RATE, *_EXPIRY)
     else:
         names = (*_RATE, *_EXPIRY)
-    # Sure to be there: the figures on an admitted answer, and when to retry on a 429.
-    always = {*_RATE, "Retry-After"} if status.startswith("2") or status == "429" else set()
-    return {name: _header(name, required=name in always) for name in names}
+    # Sure to be there: the id, the figures on an admitted answer, when to retry on a
+    # 429, and the challenge on a 401.
+    always = {"X-Request-Id"}
+    if status.startswith("2") or status == "429":
+        always |= {*_RATE, "Retry-After"}
+    if status == "401":
+        always.add("WWW-Authenticate")
+    return {name: _header(name, required=name in always) for name in ("X-Request-Id", *names)}
 
 
 def _header(name: str, *, required: bool) -> dict[str, Any]:

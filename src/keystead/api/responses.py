@@ -25,13 +25,15 @@ class AccountKeyFailureEnvelope(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request: a Content-Length that is not a number",
+    400: "Malformed request: a body that is not valid JSON, or a Content-Length that is "
+    "not a number",
     401: "No valid credential or session: missing, unknown, expired or revoked",
     403: "Refused: the credential lacks the permission, the API terms are not accepted, "
     "or the CSRF header is missing",
     404: "Not found, or owned by another account",
     409: "Conflicts with the current state (the message says what to do)",
     413: "Request body too large",
+    415: "A body of another type than JSON (`Content-Type`): send `application/json`",
     422: "Invalid input: `data.errors` lists each field and what to fix",
     429: "Too many attempts; `Retry-After` says when to try again",
     431: "Request headers too large",
@@ -39,7 +41,7 @@ _DESCRIPTIONS = {
     503: "Storage or rate limiting unavailable; `Retry-After` says when to try again",
 }
 
-EDGE = (400, 413, 422, 431, 500, 503)
+EDGE = (400, 413, 415, 422, 431, 500, 503)
 """What any request can meet before it reaches an operation: limits and outages."""
 
 
