@@ -175,3 +175,14 @@ async def test_the_request_is_named_by_one_source_only(
     envoy = {**bearer(reader), "X-Original-Method": "GET"}
     refused = await client.put("/auth/forward/v1/bots/ABCDEFGHIJ/enable", headers=envoy)
     assert refused.status_code == 403
+
+
+async def test_a_head_is_checked_as_its_get_and_signed_as_a_head(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    account = await make_account(runtime)
+    token = await make_token(runtime, account.id, ["bots:read"])
+    answer = await client.get("/auth/forward", headers=nginx(token, "HEAD", "/v1/bots"))
+    assert answer.status_code == 200, answer.text
+    claims = await verified(client, answer.headers["keystead-assertion"], settings)
+    assert claims["htm"] == "HEAD"

@@ -30,6 +30,7 @@ from keystead.paths import is_guarded, leaves_its_route
 
 PREFIX = "/auth/forward"
 ORIGINAL_URL = "keystead.forward_url"
+ORIGINAL_METHOD = "keystead.forward_method"
 
 
 def identity_headers(principal: Principal, scope: str, assertion: str) -> dict[str, str]:
@@ -88,7 +89,8 @@ class ForwardAuth:
         )
         checked = dict(scope)
         checked.update(
-            method=method.upper(),
+            # A HEAD is checked as the GET it stands for (edge/head.py), signed as sent.
+            method="GET" if method.upper() == "HEAD" else method.upper(),
             # The proxies send the URI as the client wrote it; routes match it decoded.
             path=unquote(target),
             raw_path=target.encode(),
@@ -96,6 +98,7 @@ class ForwardAuth:
             state={},
         )
         checked[ORIGINAL_URL] = f"{proto}://{host}{uri}"
+        checked[ORIGINAL_METHOD] = method.upper()
         await self._guard(checked, receive, send)
 
     async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +114,10 @@ class ForwardAuth:
             await failure(path, 404, "Route not found")(scope, receive, send)
             return
         assertion = await self._assertions.mint(
-            principal, scope["method"], scope[ORIGINAL_URL], int(self._access.clock.timestamp())
+            principal,
+            scope[ORIGINAL_METHOD],
+            scope[ORIGINAL_URL],
+            int(self._access.clock.timestamp()),
         )
         scope_text = self._assertions.scope(principal)
         response: JSONResponse = ok(
