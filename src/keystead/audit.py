@@ -38,6 +38,7 @@ class AuditAction(StrEnum):
     LOGIN_SUCCEEDED = "login.succeeded"
     LOGIN_FAILED = "login.failed"
     TERMS_ACCEPTED = "terms.accepted"
+    TERMS_PUBLISHED = "terms.published"
     ACCOUNT_SUSPENDED = "account.suspended"
     ACCOUNT_REINSTATED = "account.reinstated"
 

@@ -222,7 +222,7 @@ async def test_revoked_expired_foreign_and_unaccepted_tokens_are_not_rolled(
     assert response.json()["message"] == "Token not found"
 
     mine = await user.create_token(["account:read"])
-    await runtime.terms.publish("Version two of the terms.")
+    await runtime.terms.publish("Version two of the terms.", by=Actor.operator())
     response = await _roll(user, mine["id"], "1h")
     assert response.status_code == 403
     assert response.json()["message"] == "API terms not accepted"

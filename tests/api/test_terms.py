@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from keystead.audit import Actor
 from keystead.runtime import Runtime
 from tests.factories import sign_up
 
@@ -68,7 +69,7 @@ async def test_token_management_needs_the_current_terms(
     token = await user.create_token(["bots:read"])
 
     # A new version is published: acceptance is needed again before minting or editing.
-    await runtime.terms.publish("Version two of the API terms.")
+    await runtime.terms.publish("Version two of the API terms.", by=Actor.operator())
     again = await user.request(
         "POST", "/account/api-tokens", json={"name": "y", "permissions": ["bots:read"]}
     )

@@ -154,3 +154,14 @@ def test_a_file_that_is_not_json_is_refused(tmp_path: Path, importer_account: No
     result = runner.invoke(app, ["bots", "import", str(source), "--email", "importer@example.com"])
     assert result.exit_code == 1
     assert "Invalid JSON" in result.output
+
+
+def test_an_empty_file_imports_nothing_without_a_progress_bar(
+    tmp_path: Path, importer_account: None
+) -> None:
+    source = tmp_path / "empty.json"
+    source.write_text("{}")
+    output = invoke("bots", "import", str(source), "--email", "importer@example.com")
+    assert "importing" not in output
+    assert "0/0" not in output
+    assert "imported 0 broker connections, 0 bots, 0 positions and 0 orders" in output

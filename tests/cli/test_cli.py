@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TypedDict
 
@@ -10,7 +11,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
-from keystead.cli import app
+from keystead.cli import app, common
 from keystead.store.migrate import alembic_config
 from tests.backends import TEST_SECRET
 
@@ -134,7 +135,18 @@ def test_terms_publish_from_file_and_stdin(environment: Path) -> None:
     terms_file = environment / "terms.md"
     terms_file.write_text("# Terms v2\nBe nice.\n")
     assert json.loads(invoke("terms", "publish", str(terms_file), "--json"))["version"] == 2
-    assert "version 3" in invoke("terms", "publish", "-", input="Terms v3")
+    published = invoke("terms", "publish", "-", input="Terms v3\nline two\n")
+    assert "version 3" in published
+    assert "  Terms v3\n  line two" in published  # what was published, shown
+    # The same text again would make everyone accept what they have accepted.
+    again = runner.invoke(app, ["terms", "publish", "-"], input="  Terms v3\nline two  ")
+    assert again.exit_code == 1
+    assert "this text is API terms version 3 already; nothing was published" in " ".join(
+        again.output.split()
+    )
+    logged = json.loads(invoke("audit", "--action", "terms.published", "--json"))
+    assert [entry["details"]["version"] for entry in logged] == [3, 2]
+    assert {entry["actor"] for entry in logged} == {"operator"}
     empty = runner.invoke(app, ["terms", "publish", "-"], input="   ")
     assert empty.exit_code == 1
     assert "empty" in empty.output
@@ -230,3 +242,25 @@ def test_an_upstream_url_keystead_cannot_use_is_refused_at_start(
     assert result.exit_code == 2
     assert f"KEYSTEAD_UPSTREAM_URL: {reason}" in " ".join(result.output.split())
     assert "secret" not in result.output
+
+
+def test_tables_show_times_to_the_minute(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common.console, "width", 120)  # a terminal, not the runner's 80
+    create_account()
+    invoke(
+        "token",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "t",
+        "-p",
+        "bots:read",
+        "--expires-at",
+        "2027-01-02",
+    )
+    listed = invoke("token", "list", "ops@example.com")
+    assert "2027-01-02 00:00Z" in listed
+    assert not re.search(r"\d\d:\d\d:\d\d", listed)  # no seconds, no microseconds

@@ -12,7 +12,14 @@ from rich.table import Table
 
 from keystead.api.schemas import account_view, token_view
 from keystead.audit import Actor
-from keystead.cli.common import await_propagation, console, fail, print_json, run
+from keystead.cli.common import (
+    await_propagation,
+    compact_time,
+    console,
+    fail,
+    print_json,
+    run,
+)
 from keystead.clock import isoformat
 from keystead.config import Settings
 from keystead.errors import ConfigurationError, NotFound
@@ -162,8 +169,8 @@ def token_list(account: AccountArg, json: JsonFlag = False) -> None:
             str(view["preview"]),
             ", ".join(view["permissions"]),  # type: ignore[arg-type]
             str(view["status"]),
-            str(view["expires_at"]),
-            str(view["last_used_at"] or "never"),
+            compact_time(view["expires_at"]),  # type: ignore[arg-type]
+            compact_time(view["last_used_at"], "never"),  # type: ignore[arg-type]
         )
     console.print(table)
 
@@ -200,10 +207,18 @@ def terms_publish(
         if not path.is_file():
             fail(f"no such file: {source}", 2)
         text = path.read_text(encoding="utf-8")
-    published = run(lambda runtime: runtime.terms.publish(text))
+    published = run(lambda runtime: runtime.terms.publish(text, by=Actor.operator()))
     if json:
         print_json(
             {"version": published.version, "published_at": isoformat(published.published_at)}
         )
     else:
-        console.print(f"published API terms version {published.version}", highlight=False)
+        console.print(f"published API terms version {published.version}:", highlight=False)
+        console.print(_preview(published.text), highlight=False, markup=False)
+
+
+def _preview(text: str, lines: int = 5, characters: int = 400) -> str:
+    """The start of a text, indented, so the operator sees what was published."""
+    shown = "\n".join(text.splitlines()[:lines])[:characters]
+    more = " …" if len(shown) < len(text) else ""
+    return "\n".join(f"  {line}" for line in (shown + more).splitlines())

@@ -9,8 +9,7 @@ from rich.table import Table
 
 from keystead.api.schemas import audit_view
 from keystead.audit import MAX_PAGE, AuditAction, AuditRecord
-from keystead.cli.common import console, fail, print_json, run
-from keystead.clock import isoformat
+from keystead.cli.common import compact_time, console, fail, print_json, run
 from keystead.errors import NotFound
 from keystead.runtime import Runtime
 
@@ -54,7 +53,7 @@ def audit(
         event = item.event
         table.add_row(
             str(event.id),
-            isoformat(event.created_at),
+            compact_time(event.created_at),
             item.account_number or "—",
             event.action,
             event.actor,

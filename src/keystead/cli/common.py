@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -68,6 +69,14 @@ async def await_propagation(runtime: Runtime) -> None:
     lets an operator trust that the change holds on the next request anywhere.
     """
     await asyncio.sleep(2 * runtime.settings.invalidation_poll_seconds + 0.05)
+
+
+def compact_time(value: str | datetime | None, absent: str = "—") -> str:
+    """A time for a table: UTC to the minute, so it fits (`--json` keeps the full form)."""
+    if value is None:
+        return absent
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
 def print_json(value: Any) -> None:

@@ -37,17 +37,32 @@ class TermsService:
         async with self._db.read() as session:
             return await current_version(session)
 
-    async def publish(self, text: str) -> TermsVersion:
-        """A new version; every account must accept it before managing tokens again."""
+    async def publish(self, text: str, *, by: Actor) -> TermsVersion:
+        """A new version; every account must accept it before managing tokens again.
+
+        The same text as the current version is refused: publishing it again would
+        make everyone accept, once more, what they have accepted already."""
         text = text.strip()
         if not text:
             raise InvalidInput("text", "the terms text is empty")
         async with self._db.transaction() as session:
-            latest = await session.scalar(select(func.max(TermsVersion.version)))
+            latest = await session.scalar(
+                select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1)
+            )
+            if latest is not None and latest.text == text:
+                raise Conflict(
+                    f"this text is API terms version {latest.version} already; "
+                    "nothing was published"
+                )
+            now = self._clock.now()
             terms = TermsVersion(
-                version=(latest or 0) + 1, text=text, published_at=self._clock.now()
+                version=(latest.version if latest else 0) + 1, text=text, published_at=now
             )
             session.add(terms)
+            details = {"version": terms.version, "characters": len(text)}
+            audit.record(
+                session, Entry(AuditAction.TERMS_PUBLISHED, None, details=details), by, now
+            )
         return terms
 
     async def accept(self, account_id: int, version: int, *, by: Actor) -> Account:

@@ -45,6 +45,9 @@ def import_command(
         total = (
             len(data.broker_connections) + len(data.bots) + len(data.positions) + len(data.orders)
         )
+        importer = Importer(runtime.db, runtime.clock)
+        if total == 0:  # nothing to show progress of
+            return await importer.run(owner.id, data, lambda done: None)
         with Progress(
             TextColumn("importing"),
             BarColumn(),
@@ -54,9 +57,7 @@ def import_command(
             transient=json,
         ) as progress:
             task = progress.add_task("records", total=total)
-            return await Importer(runtime.db, runtime.clock).run(
-                owner.id, data, lambda done: progress.advance(task, done)
-            )
+            return await importer.run(owner.id, data, lambda done: progress.advance(task, done))
 
     summary = run(action)
     if json:
