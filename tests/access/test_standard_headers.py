@@ -24,6 +24,8 @@ async def test_a_401_challenges_for_a_bearer_token(client: httpx.AsyncClient) ->
     assert wrong.status_code == 401
     assert wrong.headers["www-authenticate"] == 'Bearer realm="keystead", error="invalid_token"'
     assert wrong.json()["message"] == "Not authenticated"  # the contract's words stay
+    basic = await client.get("/v1/bots", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert basic.headers["www-authenticate"] == 'Bearer realm="keystead"'  # no bearer token
 
 
 async def test_a_403_names_the_permission_the_route_needs(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keystead.access.authenticate import AddressNotAllowed, Authenticator
+from keystead.access.authenticate import AddressNotAllowed, Authenticator, bearer_value
 from keystead.access.authorize import PermissionTable, authorize
 from keystead.access.challenge import insufficient_scope, unauthenticated
 from keystead.access.expiry import expiry_headers
@@ -93,7 +93,8 @@ class AccessGuard:
         except KeysteadError as refused:
             response = response_for_error(scope["path"], refused)
             if refused.status == 401:
-                sent = bool(scope_header(scope, b"authorization"))
+                # Another scheme (Basic …) is no bearer token: only the realm is named.
+                sent = bearer_value(scope_header(scope, b"authorization")) is not None
                 response.raw_headers.append(unauthenticated(token_sent=sent))
             await self._refuse(response, principal, client, scope, receive, send)
             return
