@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,7 @@ from bench.servers import (
     free_port,
     pinning,
     serve,
+    stop,
 )
 from keystead.access import tokens
 from keystead.config import Settings
@@ -241,12 +241,7 @@ def keystead_gateway(deployment: Deployment, upstream_url: str) -> Iterator[Serv
                 _wait_until_ready(server, "/readyz", log)
                 yield server
             finally:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
 
 
 def _wrk(url: str, seconds: float, rotation: Rotation, script: Path) -> LoadResult:

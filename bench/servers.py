@@ -94,12 +94,17 @@ def serve(
             _wait_until_ready(server, ready_path, log, start_timeout)
             yield server
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Interrupt a server as Ctrl-C would; kill it if it has not gone in 15 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_ready(server: Server, path: str, log: IO[bytes], timeout: float = 60.0) -> None:

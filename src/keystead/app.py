@@ -87,10 +87,6 @@ def create_app(
         app.include_router(router)
     include_routers(app, runtime.api.routers, runtime.permissions)
     include_pages(app, runtime.api)
-    install_error_handlers(
-        app,
-        {name.decode(): value.decode() for name, value in default_headers(settings.is_https)},
-    )
     app.state.permissions = PermissionTable(app.routes)
     # Added last = outermost. Outside in: request log, security headers, HEAD as GET,
     # request limits, access guard; the log and the headers see every answer.
@@ -104,6 +100,17 @@ def create_app(
     # Forward-auth runs the same access path for a proxy the operator already runs.
     app.state.forward_auth = ForwardAuth(access, runtime.assertions)
     app.add_middleware(AccessGuard, access=access)
+    install_edge(app, settings)
+    return app
+
+
+def install_edge(app: FastAPI, settings: Settings) -> None:
+    """The envelope for every error, and the middleware around whatever guards the app
+    (added last = outermost): every keystead app answers its edge the same way."""
+    install_error_handlers(
+        app,
+        {name.decode(): value.decode() for name, value in default_headers(settings.is_https)},
+    )
     app.add_middleware(
         RequestLimits,
         policy=RequestLimitPolicy(
@@ -118,4 +125,3 @@ def create_app(
     if settings.trusted_proxies:
         # Outermost, so the log, the limits and the access path all see the real client.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    return app

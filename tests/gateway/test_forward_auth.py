@@ -4,10 +4,7 @@ calling, signed for that method and URL."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-import jwt
 import pytest
 
 from keystead.audit import Actor
@@ -15,6 +12,7 @@ from keystead.config import Settings
 from keystead.runtime import Runtime
 from tests.backends import Backend
 from tests.factories import bearer, make_account, make_token
+from tests.gateway.jwks import verified
 
 AUDIENCE = "http://trading.internal:9000"
 
@@ -27,18 +25,6 @@ def settings(backend: Backend) -> Settings:
 def nginx(token: str | None, method: str, uri: str) -> dict[str, str]:
     headers = {"X-Original-Method": method, "X-Original-URI": uri}
     return {**headers, **(bearer(token) if token else {})}
-
-
-async def verified(client: httpx.AsyncClient, assertion: str, settings: Settings) -> Any:
-    keys = jwt.PyJWKSet.from_dict((await client.get("/.well-known/jwks.json")).json())
-    kid = jwt.get_unverified_header(assertion)["kid"]
-    return jwt.decode(
-        assertion,
-        keys[kid].key,
-        algorithms=["EdDSA"],
-        audience=AUDIENCE,
-        issuer=settings.effective_public_url,
-    )
 
 
 async def test_nginx_auth_request_admits_with_the_identity_signed(
@@ -54,7 +40,9 @@ async def test_nginx_auth_request_admits_with_the_identity_signed(
     assert answer.headers["keystead-permissions"] == "bots:read"
     assert answer.headers["x-ratelimit-remaining"] == "29"
     assert len(answer.headers["x-request-id"]) == 32
-    claims = await verified(client, answer.headers["keystead-assertion"], settings)
+    claims = await verified(
+        client, answer.headers["keystead-assertion"], AUDIENCE, settings.effective_public_url
+    )
     assert (claims["sub"], claims["cred"], claims["scope"]) == (account.number, row.id, "bots:read")
     assert (claims["htm"], claims["htu"]) == ("GET", "http://testserver/v1/bots?page=2")
 
@@ -75,7 +63,9 @@ async def test_traefik_forward_auth_and_the_url_the_client_used(
     answer = await client.get("/auth/forward", headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.headers["x-request-id"] == "trace-me-7"
-    claims = await verified(client, answer.headers["keystead-assertion"], settings)
+    claims = await verified(
+        client, answer.headers["keystead-assertion"], AUDIENCE, settings.effective_public_url
+    )
     assert claims["htu"] == "https://api.example.com/v1/bots"
 
 
@@ -154,7 +144,9 @@ async def test_the_uri_is_read_as_the_client_wrote_it_and_permissions_in_catalog
     answer = await client.get("/auth/forward", headers=nginx(token, "GET", "/v1/bots/order%73"))
     assert answer.status_code == 200, answer.text
     assert answer.headers["keystead-permissions"] == "reports:read orders:read"
-    claims = await verified(client, answer.headers["keystead-assertion"], settings)
+    claims = await verified(
+        client, answer.headers["keystead-assertion"], AUDIENCE, settings.effective_public_url
+    )
     assert claims["scope"] == "reports:read orders:read"
     assert claims["htu"] == "http://testserver/v1/bots/order%73"
 
@@ -184,5 +176,7 @@ async def test_a_head_is_checked_as_its_get_and_signed_as_a_head(
     token = await make_token(runtime, account.id, ["bots:read"])
     answer = await client.get("/auth/forward", headers=nginx(token, "HEAD", "/v1/bots"))
     assert answer.status_code == 200, answer.text
-    claims = await verified(client, answer.headers["keystead-assertion"], settings)
+    claims = await verified(
+        client, answer.headers["keystead-assertion"], AUDIENCE, settings.effective_public_url
+    )
     assert claims["htm"] == "HEAD"

@@ -5,8 +5,6 @@ operator's file, and the faults of an upstream that is down or slow."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import shutil
 from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager
@@ -26,6 +24,7 @@ from keystead.edge.headers import API_CONTENT_SECURITY_POLICY
 from keystead.runtime import Runtime
 from tests.backends import Backend
 from tests.factories import bearer, make_account, make_token
+from tests.gateway.jwks import PUBLIC_URL, tampered, verified
 from tests.gateway.upstream import BIG_CHUNKS, CHUNK, EchoUpstream, decoded, run_echo_upstream
 from tests.server.conftest import free_port
 
@@ -100,19 +99,6 @@ def settings(backend: Backend, upstream: EchoUpstream, routes_file: Path) -> Set
         upstream_routes=routes_file,
         upstream_health_path="/healthz",
         upstream_timeout_seconds=0.5,
-    )
-
-
-async def verified(client: httpx.AsyncClient, assertion: str, audience: str) -> Any:
-    """The assertion checked by an independent JWT library against keystead's JWK Set."""
-    keys = jwt.PyJWKSet.from_dict((await client.get("/.well-known/jwks.json")).json())
-    kid = jwt.get_unverified_header(assertion)["kid"]
-    return jwt.decode(
-        assertion,
-        keys[kid].key,
-        algorithms=["EdDSA"],
-        audience=audience,
-        issuer="http://127.0.0.1:8000",
     )
 
 
@@ -396,7 +382,7 @@ class IndependentUpstream:
                 key,
                 algorithms=["EdDSA"],
                 audience=self._audience,
-                issuer="http://127.0.0.1:8000",
+                issuer=PUBLIC_URL,
                 leeway=-later,  # as seen `later` seconds from now
                 options={"require": ["exp", "iat", "jti", "htm", "htu", "sub", "scope"]},
             )
@@ -423,16 +409,7 @@ async def test_an_independent_upstream_accepts_each_assertion_once_and_nothing_c
     url = seen[0].url
     verifier = IndependentUpstream(jwks, upstream.url)
     first, second, rotated = assertions
-    header, payload, signature = first.split(".")
-    changed = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    changed["scope"] = "widgets:read widgets:write"
-    forged = ".".join(
-        [
-            header,
-            base64.urlsafe_b64encode(json.dumps(changed).encode()).decode().rstrip("="),
-            signature,
-        ]
-    )
+    forged = tampered(first, scope="widgets:read widgets:write")
     assert not verifier.accepts(forged, "GET", url)  # a changed claim
     assert not IndependentUpstream(jwks, "http://elsewhere:9000").accepts(first, "GET", url)
     assert not verifier.accepts(first, "POST", url)  # another method

@@ -4,7 +4,6 @@ assertion that verifies against the gateway's JWK Set, for that very request, on
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +25,7 @@ from keystead.trading import api as trading_api
 from keystead.trading.service import create_trading_service, gateway_issuer
 from tests.backends import Backend
 from tests.factories import make_account, make_token
+from tests.gateway.jwks import tampered
 
 SERVICE = "http://trading.internal:9000"
 ISSUER = "http://127.0.0.1:8000"
@@ -58,14 +58,6 @@ def jwk_set_of(app: FastAPI) -> Callable[[], Awaitable[Any]]:
 
 def verifier(app: FastAPI, clock: FixedClock, audience: str = SERVICE) -> AssertionVerifier:
     return AssertionVerifier(JwksKeys(jwk_set_of(app), clock), ISSUER, audience, clock)
-
-
-def tampered(assertion: str, **claims: object) -> str:
-    header, payload, signature = assertion.split(".")
-    decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    decoded.update(claims)
-    encoded = base64.urlsafe_b64encode(json.dumps(decoded).encode()).rstrip(b"=").decode()
-    return f"{header}.{encoded}.{signature}"
 
 
 async def test_each_check_of_the_assertion(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from starlette.types import ASGIApp
 
 from keystead.app import create_app
 from keystead.cli.common import console, fail, run
@@ -41,10 +42,20 @@ def serve(
             highlight=False,
         )
     else:
-        run(_noop, settings)
+        migrate(settings)
     console.print(f"keystead serving on {settings.effective_public_url}", highlight=False)
+    serve_http(create_app(settings), settings)
+
+
+def migrate(settings: Settings) -> None:
+    """Apply pending migrations (every command does, before it serves)."""
+    run(_noop, settings)
+
+
+def serve_http(app: ASGIApp, settings: Settings) -> None:
+    """uvicorn as keystead runs it: no access log of its own, no server header."""
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         access_log=False,

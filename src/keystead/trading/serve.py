@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from keystead.cli.common import console, fail, run
+from keystead.cli.common import console, fail
+from keystead.cli.serve import migrate, serve_http
 from keystead.config import Settings
-from keystead.edge.protocol import envelope_protocol
 from keystead.errors import ConfigurationError
-from keystead.observability import server_log_config
 
 app = typer.Typer(
     help="Serve the trading API alone, trusting only requests a keystead gateway signed.",
@@ -43,23 +41,10 @@ def serve_trading(
     except ConfigurationError as error:
         fail(str(error), 2)
         return
-    run(_migrated, settings)
+    migrate(settings)
     console.print(
         f"keystead trading API serving on http://{settings.host}:{settings.port}, "
         f"trusting {settings.gateway_jwks_url}",
         highlight=False,
     )
-    uvicorn.run(
-        service,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_config=server_log_config("warning"),
-        http=envelope_protocol(settings.is_https),
-    )
-
-
-async def _migrated(_runtime: object) -> None:
-    return None
+    serve_http(service, settings)

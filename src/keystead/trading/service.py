@@ -18,16 +18,14 @@ from fastapi import FastAPI
 
 from keystead.access.authorize import PermissionTable
 from keystead.api import health
+from keystead.app import install_edge
 from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
-from keystead.edge.headers import SecurityHeaders, default_headers
-from keystead.edge.limits import RequestLimitPolicy, RequestLimits
-from keystead.envelope import install_error_handlers
 from keystead.errors import ConfigurationError
 from keystead.gateway.trust import GatewayTrust, LocalAccounts
 from keystead.gateway.verification import JWKS_SUFFIX, AssertionVerifier, JwksKeys
 from keystead.guarded_api import GuardedApi
-from keystead.observability import Metrics, RequestLog, configure_logging
+from keystead.observability import Metrics, configure_logging
 from keystead.runtime import build_runtime
 from keystead.version import __version__
 
@@ -108,9 +106,6 @@ def create_trading_service(
     app.include_router(health.router)
     for router in api.routers:
         app.include_router(router)
-    install_error_handlers(
-        app, {name.decode(): value.decode() for name, value in default_headers(settings.is_https)}
-    )
     permissions = PermissionTable(app.routes)
     app.add_middleware(
         GatewayTrust,
@@ -118,14 +113,5 @@ def create_trading_service(
         accounts=LocalAccounts(runtime.db, clock),
         permissions=permissions,
     )
-    app.add_middleware(
-        RequestLimits,
-        policy=RequestLimitPolicy(
-            max_header_bytes=settings.max_request_header_bytes,
-            max_body_bytes=settings.max_request_body_bytes,
-            max_json_depth=settings.max_json_depth,
-        ),
-    )
-    app.add_middleware(SecurityHeaders, https=settings.is_https)
-    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    install_edge(app, settings)
     return app
