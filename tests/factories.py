@@ -130,9 +130,10 @@ async def _save(store: Store, row: Row) -> Row:
 async def make_account(
     runtime: Runtime, email: str | None = None, *, accept_terms: bool = True
 ) -> Account:
-    """An account with PASSWORD, the current API terms accepted unless told otherwise."""
+    """An account with PASSWORD, the current API terms accepted unless told otherwise
+    (and no verification mail waiting: `sign_up` registers as a user does)."""
     account = await runtime.accounts.register(
-        email or f"trader{next(_counter)}@example.com", PASSWORD
+        email or f"trader{next(_counter)}@example.com", PASSWORD, verify_email=False
     )
     if accept_terms:
         terms = await runtime.terms.current()

@@ -48,7 +48,8 @@ ACCOUNT_KEY = "account key"
 SIGNATURE = "signature"
 PASSWORD_KIND = "password"
 SESSION_ID = "session id"
-KINDS = (TOKEN, ACCOUNT_KEY, SIGNATURE, PASSWORD_KIND, SESSION_ID)
+MAIL_LINK = "mail link"
+KINDS = (TOKEN, ACCOUNT_KEY, SIGNATURE, PASSWORD_KIND, SESSION_ID, MAIL_LINK)
 
 # Passwords the tests type outside HTTP (runtime calls, CLI arguments, browser
 # forms), where the exchange hooks cannot see them.
@@ -238,6 +239,9 @@ _PASSWORD_FIELDS = frozenset({"password", "password_again", "current_password", 
 _SIGNATURE_FIELDS = frozenset({"signature"})
 _TOKEN_FIELDS = frozenset({"token"})
 _ACCOUNT_KEY_FIELDS = frozenset({"apiKey"})
+# Where the secret of a link keystead mailed (a password reset, an email verification)
+# is redeemed: its `token` field there is that secret.
+_LINK_PATHS = ("/auth/password-reset/confirm", "/auth/verify-email", "/password/reset")
 
 
 def _body_text(message: httpx.Request | httpx.Response) -> str:
@@ -285,7 +289,12 @@ class SuiteScan:
             for kind, value in shaped_secrets(credential):
                 self.secrets.add(kind, value)
         text = _body_text(request)
-        if "password" not in text and "signature" not in text:
+        redeems_link = request.url.path.startswith(_LINK_PATHS)
+        if redeems_link:
+            for name, value in parse_qsl(request.url.query.decode()):
+                if name in _TOKEN_FIELDS:
+                    self.secrets.add(MAIL_LINK, value)
+        if "password" not in text and "signature" not in text and not redeems_link:
             return
         content_type = request.headers.get("content-type", "")
         if "json" in content_type:
@@ -294,12 +303,17 @@ class SuiteScan:
                 self.secrets.add(PASSWORD_KIND, value)
             for value in _json_strings(body, _SIGNATURE_FIELDS):
                 self.secrets.add(SIGNATURE, value)
+            if redeems_link:
+                for value in _json_strings(body, _TOKEN_FIELDS):
+                    self.secrets.add(MAIL_LINK, value)
         elif "form-urlencoded" in content_type:
             for name, value in parse_qsl(text):
                 if name in _PASSWORD_FIELDS:
                     self.secrets.add(PASSWORD_KIND, value)
                 elif name in _SIGNATURE_FIELDS:
                     self.secrets.add(SIGNATURE, value)
+                elif redeems_link and name in _TOKEN_FIELDS:
+                    self.secrets.add(MAIL_LINK, value)
 
     def saw_response(self, response: httpx.Response) -> None:
         for header in response.headers.get_list("set-cookie"):

@@ -59,6 +59,8 @@ def create_app(
         background.every(runtime.journal.interval, runtime.journal.poll, "journal poll")
         background.every(runtime.usage.interval, runtime.usage.flush, "usage flush")
         background.every(runtime.jobs.interval, runtime.jobs.run_once, "jobs run")
+        delivery = runtime.jobs.delivery
+        background.every(runtime.settings.mail_delivery_seconds, delivery.run_once, "mail delivery")
         try:
             yield
         finally:

@@ -41,6 +41,12 @@ class AuditAction(StrEnum):
     TERMS_PUBLISHED = "terms.published"
     ACCOUNT_SUSPENDED = "account.suspended"
     ACCOUNT_REINSTATED = "account.reinstated"
+    PASSWORD_CHANGED = "password.changed"
+    PASSWORD_RESET_REQUESTED = "password.reset_requested"
+    PASSWORD_RESET = "password.reset"
+    EMAIL_VERIFICATION_SENT = "email.verification_sent"
+    EMAIL_VERIFIED = "email.verified"
+    SESSIONS_ENDED = "sessions.ended"
 
 
 OWNER = "owner"

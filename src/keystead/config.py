@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     login_failure_limit_per_address: str = "20/minute"
     login_failure_limit_per_account: str = "10 per 15 minutes"
 
+    password_reset_limit_per_address: str = "10 per hour"
+    """Password reset requests per client address (whether or not the email exists)."""
+
+    password_reset_limit_per_email: str = "3 per hour"
+    """Password reset mails per address asked for, so nobody floods an inbox."""
+
+    email_verification_hours: int = Field(default=48, ge=1, le=24 * 30)
+    """How long a link to verify an email address works."""
+
     token_prefix: str = "kst"
     token_default_lifetime_days: int = 365
     token_max_lifetime_days: int = 366
@@ -139,6 +148,10 @@ class Settings(BaseSettings):
 
     jobs_interval_seconds: float = 60.0
     """How often each instance looks for due reminders and mail to send."""
+
+    mail_delivery_seconds: float = Field(default=5.0, gt=0)
+    """How often each instance sends what waits in the outbox, so a reset link arrives
+    within seconds (one indexed read when nothing waits)."""
 
     max_request_header_bytes: int = Field(default=16_384, ge=1024)
     """Request line and headers together; more is refused with 431."""

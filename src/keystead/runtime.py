@@ -29,10 +29,14 @@ from keystead.jobs.unused import UnusedPolicy, UnusedTokenJob
 from keystead.limiter import Limiter, open_limiter
 from keystead.mail.smtp import Delivery, SmtpSender, SmtpServer
 from keystead.services.account_keys import AccountKeyService, KeyPolicy
+from keystead.services.account_links import AccountLinks
 from keystead.services.accounts import AccountService
 from keystead.services.api_tokens import ApiTokenService, TokenPolicy
+from keystead.services.email_verification import EmailVerification
 from keystead.services.introspection import Introspection
 from keystead.services.leaks import LeakService
+from keystead.services.passwords import PasswordService
+from keystead.services.signed_in import SignedInSessions
 from keystead.services.terms import TermsService
 from keystead.services.usage import UsageReports
 from keystead.services.wallet_login import WalletLoginService, WalletPolicy
@@ -56,6 +60,9 @@ class Runtime:
     journal: JournalPoller
     sessions: SessionManager
     accounts: AccountService
+    passwords: PasswordService
+    email_verification: EmailVerification
+    signed_in: SignedInSessions
     terms: TermsService
     tokens: ApiTokenService
     wallet: WalletLoginService
@@ -73,6 +80,7 @@ class Runtime:
     """What `api.start` built: the guarded API's own services."""
 
     async def close(self) -> None:
+        await self.passwords.drain()
         if self.api.stop is not None:
             await self.api.stop(self.guarded_services)
         await self.bus.close()
@@ -127,6 +135,28 @@ def build_runtime(
     )
     sessions = SessionManager(db, secret, clock, timedelta(hours=settings.session_lifetime_hours))
     audit = AuditService(db, clock)
+    links = AccountLinks(secret, clock)
+    mail_sealing = Sealer(secret, b"keystead mail v1")
+    reset_per_email = open_limiter(settings, settings.password_reset_limit_per_email, "reset-email")
+    email_verification = EmailVerification(
+        db,
+        clock,
+        links,
+        mail_sealing,
+        settings.effective_public_url,
+        timedelta(hours=settings.email_verification_hours),
+        reset_per_email,
+    )
+    accounts = AccountService(
+        db,
+        clock,
+        hasher,
+        bus,
+        open_limiter(settings, settings.login_failure_limit_per_address, "login-address"),
+        open_limiter(settings, settings.login_failure_limit_per_account, "login-account"),
+        audit,
+        email_verification,
+    )
     sender = None
     if settings.smtp_url is not None:
         server = SmtpServer.from_url(settings.smtp_url.get_secret_value())
@@ -173,15 +203,21 @@ def build_runtime(
         usage_reports=usage_reports,
         journal=journal,
         sessions=sessions,
-        accounts=AccountService(
+        accounts=accounts,
+        passwords=PasswordService(
             db,
             clock,
             hasher,
-            bus,
-            open_limiter(settings, settings.login_failure_limit_per_address, "login-address"),
-            open_limiter(settings, settings.login_failure_limit_per_account, "login-account"),
-            audit,
+            links,
+            mail_sealing,
+            sessions,
+            settings.effective_public_url,
+            open_limiter(settings, settings.password_reset_limit_per_address, "reset-address"),
+            reset_per_email,
+            accounts.failures_per_account,
         ),
+        email_verification=email_verification,
+        signed_in=SignedInSessions(db, clock, sessions),
         terms=TermsService(db, clock),
         tokens=tokens,
         wallet=WalletLoginService(
@@ -240,7 +276,7 @@ def build_runtime(
                 api_url,
             ),
             usage_reports,
-            Delivery(db, clock, sender),
+            Delivery(db, clock, sender, mail_sealing),
             settings.jobs_interval_seconds,
         ),
     )

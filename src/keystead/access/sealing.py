@@ -18,7 +18,7 @@ _INFO = b"keystead account keys v1"
 _NONCE_BYTES = 12
 
 
-class SealError(Exception):
+class SealError(ValueError):
     """The sealed value was not made by this server secret for this context."""
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from keystead.access.permissions import PermissionCatalogue
 from keystead.api import (
     account,
+    account_security,
     api_tokens,
     auth,
     docs,
@@ -18,6 +19,7 @@ from keystead.api import (
     introspect,
     jwks,
     openapi,
+    recovery,
     security,
     user_api,
     v1_account,
@@ -38,12 +40,16 @@ def include_routers(
     app.include_router(docs.router)  # /docs (the OpenAPI schema rendered, no CDN)
     # /auth/register /auth/login /auth/logout
     app.include_router(auth.router, responses=failures(401, 403, 409, 429))
+    # /auth/password-reset[/confirm] /auth/verify-email (the links keystead mails)
+    app.include_router(recovery.router, responses=failures(429))
     # /auth/wallet/challenge /auth/wallet/login /auth/wallet/logout
     app.include_router(wallet.router, responses=failures(401, 403, 429))
     # /user/api[/generate|/disable] (account-key envelope)
     app.include_router(user_api.router, responses=failures(401, 429, account_key=True))
     # /account /account/api-terms /account/audit
     app.include_router(account.router, responses=SIGNED_IN)
+    # /account/password /account/email/verification /account/sessions[/{id}]
+    app.include_router(account_security.router, responses=SIGNED_IN)
     # /account/api-tokens[/{id}[/extend]]
     app.include_router(api_tokens.router, responses=SIGNED_IN)
     # /security/leaked-tokens (the operator's scanner secret)

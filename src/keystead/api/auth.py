@@ -21,8 +21,10 @@ async def register(body: RegisterIn, runtime: AppRuntime) -> Response:
 
 @router.post("/login", response_model=Envelope[LoginOut])
 async def login(body: LoginIn, request: Request, runtime: AppRuntime) -> Response:
-    account = await runtime.accounts.login(body.email, body.password, client_address(request))
-    started = await runtime.sessions.start(account.id)
+    client = client_address(request)
+    account = await runtime.accounts.login(body.email, body.password, client)
+    user_agent = request.headers.get("user-agent")
+    started = await runtime.sessions.start(account.id, client=client, user_agent=user_agent)
     response = ok({"account": account_view(account), "csrf_token": started.csrf_token}, "Logged in")
     set_session_cookie(response, started.secret, started.max_age_seconds, runtime.settings.is_https)
     return response

@@ -120,6 +120,9 @@ class AccountOut(BaseModel):
     wallet_address: str | None
     terms_accepted_version: int | None
     terms_accepted_at: datetime | None
+    email_verified_at: datetime | None = Field(
+        description="When the owner proved the address theirs; null until then."
+    )
 
 
 class LoginOut(BaseModel):
@@ -242,6 +245,7 @@ def account_view(account: Account) -> dict[str, object]:
         "wallet_address": account.wallet_address,
         "terms_accepted_version": account.terms_accepted_version,
         "terms_accepted_at": isoformat(account.terms_accepted_at),
+        "email_verified_at": isoformat(account.email_verified_at),
     }
 
 

@@ -60,7 +60,7 @@ async def login(body: WalletLoginIn, request: Request, runtime: AppRuntime) -> R
     send it as `Authorization: Bearer <signature>`. A cookie is set for web pages too;
     writes made with the cookie send `X-CSRF-Token: <csrf_token>`."""
     account, expires_at = await runtime.wallet.login(
-        body.message, body.signature, client_address(request)
+        body.message, body.signature, client_address(request), request.headers.get("user-agent")
     )
     secret = session_secret(body.signature)
     response = ok(

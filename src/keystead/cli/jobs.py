@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from keystead.cli.common import console, print_json, run
 from keystead.clock import isoformat
-from keystead.jobs.runner import JobsReport
-from keystead.mail.outbox import listing
-from keystead.runtime import Runtime
-from keystead.store.models import MailMessage
+
+if TYPE_CHECKING:
+    from keystead.jobs.runner import JobsReport
+    from keystead.runtime import Runtime
+    from keystead.store.models import MailMessage
 
 jobs = typer.Typer(help="Background jobs.", no_args_is_help=True)
 mail = typer.Typer(help="The mail outbox.", no_args_is_help=True)
@@ -51,7 +52,7 @@ def _view(message: MailMessage) -> dict[str, object]:
         "sent_at": isoformat(message.sent_at),
         "attempts": message.attempts,
         "last_error": message.last_error,
-        "text": message.text_body,
+        "text": "(sealed: carries a one-time link)" if message.sealed else message.text_body,
     }
 
 
@@ -61,6 +62,7 @@ def outbox_command(
     json: JsonFlag = False,
 ) -> None:
     """List the messages waiting in the outbox (newest first)."""
+    from keystead.mail.outbox import listing  # the database layer: imported when it runs
 
     async def action(runtime: Runtime) -> list[MailMessage]:
         return await listing(runtime.db, include_sent=include_sent)

@@ -21,6 +21,15 @@ class Rendered:
     html: str
 
 
+def render(template: str, subject: str, **context: object) -> Rendered:
+    """`template`.txt and `template`.html with the same context."""
+    return Rendered(
+        subject=subject,
+        text=_ENVIRONMENT.get_template(f"{template}.txt").render(context),
+        html=_ENVIRONMENT.get_template(f"{template}.html").render(context),
+    )
+
+
 def token_expiry(
     *,
     name: str,

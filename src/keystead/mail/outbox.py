@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 import structlog
 from sqlalchemy import select
@@ -15,12 +16,42 @@ from keystead.store.models import MailMessage
 logger = structlog.get_logger("keystead.mail")
 
 
-def queue(session: AsyncSession, to: str, mail: Rendered, now: datetime) -> MailMessage:
+WIPED = "(sent: this message carried a one-time link and is not kept)"
+
+
+class Sealing(Protocol):
+    """Authenticated encryption under the server secret (`access.sealing.Sealer`)."""
+
+    def seal(self, plain: str, context: str) -> str: ...
+
+    def unseal(self, sealed: str, context: str) -> str: ...
+
+
+def seal_context(to: str, subject: str) -> str:
+    return f"mail:{to}:{subject}"
+
+
+def queue(
+    session: AsyncSession,
+    to: str,
+    mail: Rendered,
+    now: datetime,
+    *,
+    sealing: Sealing | None = None,
+) -> MailMessage:
+    """Add the message inside the caller's transaction. With `sealing`, its bodies are
+    sealed at rest (they carry a one-time link, which a copy of the database must not
+    open) and wiped once sent."""
+    text, html = mail.text, mail.html
+    if sealing is not None:
+        context = seal_context(to, mail.subject)
+        text, html = sealing.seal(text, context), sealing.seal(html, context)
     message = MailMessage(
         to_address=to,
         subject=mail.subject,
-        text_body=mail.text,
-        html_body=mail.html,
+        text_body=text,
+        html_body=html,
+        sealed=sealing is not None,
         created_at=now,
         sent_at=None,
         attempts=0,

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 
 from keystead.clock import Clock
 from keystead.errors import ConfigurationError
+from keystead.mail.outbox import WIPED, Sealing, seal_context
 from keystead.store.db import Database
 from keystead.store.models import MailMessage
 
@@ -62,13 +63,13 @@ class SmtpSender:
         self._server = server
         self._from = mail_from
 
-    async def send(self, message: MailMessage) -> None:
+    async def send(self, to: str, subject: str, text: str, html: str) -> None:
         email = EmailMessage()
         email["From"] = self._from
-        email["To"] = message.to_address
-        email["Subject"] = message.subject
-        email.set_content(message.text_body)
-        email.add_alternative(message.html_body, subtype="html")
+        email["To"] = to
+        email["Subject"] = subject
+        email.set_content(text)
+        email.add_alternative(html, subtype="html")
         await aiosmtplib.send(
             email,
             hostname=self._server.host,
@@ -84,10 +85,13 @@ class SmtpSender:
 class Delivery:
     """Sends what is due in the outbox; without a sender, mail simply stays there."""
 
-    def __init__(self, db: Database, clock: Clock, sender: SmtpSender | None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, sender: SmtpSender | None, sealing: Sealing
+    ) -> None:
         self._db = db
         self._clock = clock
         self._sender = sender
+        self._sealing = sealing
 
     async def run_once(self) -> DeliveryReport:
         if self._sender is None:
@@ -107,7 +111,14 @@ class Delivery:
             if message is None:
                 continue
             try:
-                await self._sender.send(message)
+                text, html = self._bodies(message)
+            except ValueError:
+                # Sealed under a server secret this instance no longer has: no retry opens it.
+                failed += 1
+                await self._failed(message, "sealed under another server secret")
+                continue
+            try:
+                await self._sender.send(message.to_address, message.subject, text, html)
             except (aiosmtplib.SMTPException, OSError) as error:
                 failed += 1
                 await self._failed(message, type(error).__name__)
@@ -115,6 +126,15 @@ class Delivery:
                 sent += 1
                 await self._sent(message)
         return DeliveryReport(sent, failed)
+
+    def _bodies(self, message: MailMessage) -> tuple[str, str]:
+        if not message.sealed:
+            return message.text_body, message.html_body
+        context = seal_context(message.to_address, message.subject)
+        return (
+            self._sealing.unseal(message.text_body, context),
+            self._sealing.unseal(message.html_body, context),
+        )
 
     async def _claim(self, message_id: int) -> MailMessage | None:
         now = self._clock.now()
@@ -133,11 +153,17 @@ class Delivery:
             return await session.get(MailMessage, message_id)
 
     async def _sent(self, message: MailMessage) -> None:
+        sent: dict[str, object] = {
+            "sent_at": self._clock.now(),
+            "claimed_until": None,
+            "last_error": None,
+        }
+        if message.sealed:
+            # The link is in the owner's inbox now; no copy of it stays here.
+            sent |= {"text_body": WIPED, "html_body": WIPED}
         async with self._db.transaction() as session:
             await session.execute(
-                update(MailMessage)
-                .where(MailMessage.id == message.id)
-                .values(sent_at=self._clock.now(), claimed_until=None, last_error=None)
+                update(MailMessage).where(MailMessage.id == message.id).values(**sent)
             )
         logger.info("mail sent", to=message.to_address, subject=message.subject)
 

@@ -25,6 +25,7 @@ from keystead.errors import (
 from keystead.events.base import EventBus
 from keystead.limiter import Limiter
 from keystead.services.credential_changes import CredentialChanges
+from keystead.services.email_verification import EmailVerification
 from keystead.store.db import Database
 from keystead.store.models import Account
 
@@ -65,8 +66,10 @@ class AccountService:
         failures_per_address: Limiter,
         failures_per_account: Limiter,
         audit_log: AuditService,
+        verification: EmailVerification,
     ) -> None:
         self._audit = audit_log
+        self._verification = verification
         self._db = db
         self._clock = clock
         self._hasher = hasher
@@ -76,7 +79,14 @@ class AccountService:
         # Verified against when the email is unknown, so both paths cost the same.
         self._dummy_hash = hasher.hash(tokens.new_id())
 
-    async def register(self, email: str, password: str) -> Account:
+    @property
+    def failures_per_account(self) -> Limiter:
+        """Sign-in attempts per account: a password change counts against it too."""
+        return self._per_account
+
+    async def register(self, email: str, password: str, *, verify_email: bool = True) -> Account:
+        """A new account; with `verify_email`, a link to verify the address is mailed
+        in the same transaction."""
         email = valid_email(email)
         check_password(password)
         password_hash = await to_thread.run_sync(self._hasher.hash, password)
@@ -89,6 +99,9 @@ class AccountService:
         try:
             async with self._db.transaction() as session:
                 session.add(account)
+                if verify_email:
+                    await session.flush()
+                    await self._verification.issue(session, account)
         except IntegrityError as error:
             raise Conflict("An account with this email already exists") from error
         return account
@@ -164,6 +177,7 @@ class AccountService:
         return account
 
     async def set_password(self, account_id: int, password: str) -> None:
+        """The operator's direct set (`keystead demo seed` on an existing account)."""
         check_password(password)
         password_hash = await to_thread.run_sync(self._hasher.hash, password)
         async with self._db.transaction() as session:

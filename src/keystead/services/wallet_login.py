@@ -129,12 +129,14 @@ class WalletLoginService:
         if message.issued_at > now + CLOCK_SKEW:
             raise WalletSignInFailed("the message was issued in the future")
 
-    async def login(self, text: str, signature: str, client: str) -> tuple[Account, datetime]:
+    async def login(
+        self, text: str, signature: str, client: str, user_agent: str | None = None
+    ) -> tuple[Account, datetime]:
         """Verify a signed challenge; returns the account (created at its first login).
         Successes and failures go to the audit log of the account the message names."""
         await self._count_attempt(client)
         try:
-            account, expires_at = await self._login(text, signature)
+            account, expires_at = await self._login(text, signature, client, user_agent)
         except WalletSignInFailed as failure:
             details = {"method": WALLET, "reason": failure.reason}
             account_id = await self._account_id_named_in(text)
@@ -154,7 +156,9 @@ class WalletLoginService:
         async with self._db.read() as session:
             return await session.scalar(statement)
 
-    async def _login(self, text: str, signature: str) -> tuple[Account, datetime]:
+    async def _login(
+        self, text: str, signature: str, client: str, user_agent: str | None
+    ) -> tuple[Account, datetime]:
         now = self._clock.now()
         try:
             message = wallet.parse(text)
@@ -185,6 +189,8 @@ class WalletLoginService:
             kind=WALLET,
             secret=session_secret(signature),
             lifetime=self.policy.session_lifetime,
+            client=client,
+            user_agent=user_agent,
         )
         return account, now + timedelta(seconds=started.max_age_seconds)
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +59,8 @@ class Account(Base):
     terms_accepted_at: Mapped[datetime | None]
     account_key_generated_at: Mapped[datetime | None]
     """When the account API key was last generated: the 1-per-hour rule reads it."""
+    email_verified_at: Mapped[datetime | None]
+    """When the owner proved the address theirs (a verification or reset link opened)."""
     created_at: Mapped[datetime]
 
 
@@ -104,6 +116,28 @@ class WebSession(Base):
     """`password` (email sign-in) or `wallet` (the signature is the session secret)."""
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[datetime | None]
+    """Refreshed at most every few minutes, so the owner's session list says which are live."""
+    client: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class AccountLink(Base):
+    """A single-use link mailed to an account: a password reset or an email verification.
+    Only the keyed hash of its secret is stored; `used_at` is set once, atomically."""
+
+    __tablename__ = "account_links"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(320))
+    """The address the link went to: it proves that address, and no later one."""
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
 
 
 class CredentialEvent(Base):
@@ -150,6 +184,8 @@ class MailMessage(Base):
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
     """A sender's claim on the message, so two instances never send it twice."""
+    sealed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The bodies carry a one-time link: sealed at rest, wiped once sent."""
 
 
 class TokenReminder(Base):
