@@ -2,23 +2,25 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# Exact versions of every package installed below (pip constraints); `make lock` rewrites it.
+LOCK := requirements/lock.txt
 
-.PHONY: run test bench check lint format clean
+.PHONY: run test bench check lint format clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+$(VENV)/.installed-bench: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 # The JavaScript clients the suite runs against a live server (npm registry, at install time).
@@ -50,6 +52,21 @@ check: lint test
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+# Rewrites $(LOCK) from a fresh virtualenv: the newest releases of everything
+# `.[dev,bench]` needs, resolved from PyPI (README, "Installing from the lock file").
+lock:
+	@set -e; scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(PYTHON) -m venv "$$scratch/venv"; \
+	"$$scratch/venv/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$scratch/venv/bin/python" -m pip install --quiet -e '.[dev,bench]'; \
+	mkdir -p $(dir $(LOCK)); \
+	{ echo "# Exact versions of everything pip install -e '.[dev,bench]' installs, resolved by"; \
+	  echo "# make lock on $$("$$scratch/venv/bin/python" -c 'import platform; print(platform.python_implementation(), platform.python_version(), platform.system(), platform.machine())')."; \
+	  echo "# Used as pip constraints (-c) by every install in the Makefile. Do not edit by hand."; \
+	  "$$scratch/venv/bin/python" -m pip freeze --exclude-editable; } > $(LOCK).new; \
+	mv $(LOCK).new $(LOCK); \
+	echo "$(LOCK): $$(grep -vc '^#' $(LOCK)) packages"
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .mypy_cache

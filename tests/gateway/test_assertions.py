@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from keystead.access.permissions import PermissionCatalogue
 from keystead.access.principal import Principal
-from keystead.access.sealing import SealError
 from keystead.clock import FixedClock
 from keystead.gateway.assertions import Assertions
 from keystead.gateway.keys import PUBLISHED_AFTER_RETIREMENT, SigningKeys
@@ -149,6 +148,12 @@ async def test_private_keys_are_sealed_under_the_server_secret(runtime: Runtime)
     # A fresh reader (another instance) opens it with the same server secret only.
     colleague = SigningKeys(runtime.db, runtime.clock, runtime.settings.secret_bytes)
     assert (await colleague.current()).kid == row.kid
-    stranger = SigningKeys(runtime.db, runtime.clock, b"another server secret entirely!!")
-    with pytest.raises(SealError):
-        await stranger.current()
+    # After the server secret changed, the key it sealed can never sign again: a new
+    # one takes over at once instead of every signature failing until `keys rotate`.
+    changed = SigningKeys(runtime.db, runtime.clock, b"another server secret entirely!!")
+    replacement = await changed.current()
+    assert replacement.kid != row.kid
+    async with runtime.db.read() as session:
+        rows = {key.kid: key for key in (await session.scalars(select(SigningKey))).all()}
+    assert rows[row.kid].retired_at is not None
+    assert rows[replacement.kid].retired_at is None

@@ -14,15 +14,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.gateway.nginx import (
-    Answer,
-    Nginx,
-    Received,
-    StandIn,
-    require_nginx,
-    running_nginx,
-    stand_in,
-)
+from tests.gateway.nginx import Answer, Received, StandIn, running_nginx, stand_in
+from tests.nginx import Nginx, require_nginx
 from tests.scaleout.conftest import Owner, sign_up
 from tests.server.conftest import Server, free_port, start_server, stop_server
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -25,10 +26,12 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy import or_, select, update
 
-from keystead.access.sealing import Sealer
+from keystead.access.sealing import Sealer, SealError
 from keystead.clock import Clock
 from keystead.store.db import Database
 from keystead.store.models import SigningKey
+
+logger = structlog.get_logger("keystead.gateway")
 
 SEALING_PURPOSE = b"keystead signing keys v1"
 ASSERTION_LIFETIME = timedelta(seconds=60)
@@ -80,7 +83,14 @@ class SigningKeys:
             )
         if row is None:
             row = await self._add(retire_others=False)
-        sealed = self._sealer.unseal(row.sealed_private_key, row.kid)
+        try:
+            sealed = self._sealer.unseal(row.sealed_private_key, row.kid)
+        except SealError:
+            # Sealed under a server secret this instance no longer has: that key can never
+            # sign again, so a new one takes over (as `keystead keys rotate` would).
+            logger.warning("signing key sealed under another server secret; rotating")
+            row = await self._add(retire_others=True)
+            sealed = self._sealer.unseal(row.sealed_private_key, row.kid)
         key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(sealed))
         self._current, self._read_at = ActiveKey(row.kid, key), time.monotonic()
         return self._current
