@@ -17,6 +17,7 @@ from pathlib import Path
 from tests.backends import services_missing
 
 from bench.analytics import measure_analytics_instructions, measure_analytics_throughput
+from bench.cli import measure_cli
 from bench.deployments import Deployment, embedded, scale_out, seed_member
 from bench.gateway import measure_gateway
 from bench.instructions import callgrind_missing, measure_instructions
@@ -37,6 +38,7 @@ SCENARIOS = (
     "memory",
     "propagation",
     "gateway",
+    "cli",
 )
 
 
@@ -51,6 +53,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
     parser.add_argument("--revocations", type=int, default=20, help="tokens revoked per deployment")
+    parser.add_argument("--cli-runs", type=int, default=20, help="runs of each CLI command")
     parser.add_argument("--out", type=Path, default=Path("build/bench"), help="output folder")
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 1 s loads, 1 round, up to 10⁴ tokens"
@@ -59,6 +62,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     if arguments.quick:
         arguments.seconds, arguments.rounds, arguments.sizes = 1.0, 1, "1000,10000"
         arguments.revocations = 5
+        arguments.cli_runs = 5
     arguments.sizes = sorted(int(size) for size in arguments.sizes.split(","))
     arguments.only = [name.strip() for name in arguments.only.split(",") if name.strip()]
     unknown = set(arguments.only) - set(SCENARIOS)
@@ -66,6 +70,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {', '.join(SCENARIOS)}")
     if arguments.seconds < 1 or arguments.rounds < 1 or arguments.sizes[0] < SAMPLE // 2:
         parser.error(f"--seconds ≥ 1, --rounds ≥ 1 and sizes ≥ {SAMPLE // 2} please")
+    if arguments.cli_runs < 1:
+        parser.error("--cli-runs ≥ 1 please")
     return arguments
 
 
@@ -124,6 +130,9 @@ def main(argv: list[str]) -> int:
                     seconds=arguments.seconds,
                     rounds=arguments.rounds,
                 )
+        if "cli" in arguments.only:
+            say(f"cli: keystead --help and two commands' help, {arguments.cli_runs} runs each")
+            measure_cli(workdir, results, runs=arguments.cli_runs)
 
     print(results.table())
     command = shlex.join(["bench/run", *argv])

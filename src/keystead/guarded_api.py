@@ -10,6 +10,12 @@ the trading API's place without an edit to keystead.
 
 In proxy mode (`KEYSTEAD_UPSTREAM_URL`) the mounted API is the upstream proxy
 (`keystead.proxy`), built from the settings: the same seam, its routes forwarded.
+
+Its CLI commands are `LazyCommand`s: a name, the one line `keystead --help` shows, and
+the `typer.Typer` to import when the command runs. So that `keystead --help` lists them
+without building the API, its module may declare them as `COMMANDS` and build the
+`GuardedApi` only when it is asked for (the trading API's `__init__.py` does both);
+otherwise the CLI loads the API to list them.
 """
 
 from __future__ import annotations
@@ -18,9 +24,8 @@ import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
-
-from fastapi import APIRouter
 
 from keystead.access.permissions import PermissionInfo
 from keystead.errors import ConfigurationError
@@ -30,6 +35,7 @@ UPSTREAM_PROXY = "keystead.proxy:upstream_api"
 
 if TYPE_CHECKING:
     import typer
+    from fastapi import APIRouter
 
     from keystead.config import Settings
     from keystead.runtime import Runtime
@@ -42,6 +48,17 @@ class NavLink:
 
     label: str
     path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LazyCommand:
+    """A CLI command, `keystead <name> …`, imported only when it runs."""
+
+    name: str
+    target: str
+    """`module:attribute`: a `typer.Typer` (a group of commands) or a function (one command)."""
+    help: str
+    """What `keystead --help` shows for it: the first paragraph of the target's own help."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +80,9 @@ class GuardedApi:
     nav: tuple[NavLink, ...] = ()
     seed_demo: Callable[[Runtime, Account], Awaitable[None]] | None = None
     """Gives the demo account data to look at (`keystead serve --demo`); idempotent."""
-    commands: tuple[tuple[str, typer.Typer], ...] = ()
-    """Operator commands, mounted as `keystead <name> …`."""
+    commands: tuple[LazyCommand | tuple[str, typer.Typer], ...] = ()
+    """Operator commands, mounted as `keystead <name> …`: `LazyCommand`s, or
+    `(name, typer.Typer)` pairs, which `keystead --help` lists only by loading the API."""
     ready: Callable[[Any], Awaitable[dict[str, str]]] | None = None
     """Given its services: what `/readyz` reports of it, each check `ok` or why not."""
     stop: Callable[[Any], Awaitable[None]] | None = None
@@ -95,7 +113,23 @@ def load_guarded_api(path: str) -> GuardedApi:
     return api
 
 
+def guarded_commands(path: str) -> tuple[LazyCommand | tuple[str, typer.Typer], ...]:
+    """The CLI commands of the guarded API that `module:attribute` names: the module's
+    `COMMANDS` when it declares them, which imports that module alone, or else the
+    loaded API's `commands`."""
+    declared = getattr(_module(path), "COMMANDS", None)
+    if declared is None:
+        return load_guarded_api(path).commands
+    if not isinstance(declared, tuple) or not all(isinstance(c, LazyCommand) for c in declared):
+        raise ConfigurationError(f"{path!r}: COMMANDS must be a tuple of LazyCommands")
+    return declared
+
+
 def _attribute(path: str) -> Any:
+    return getattr(_module(path), path.partition(":")[2], None)
+
+
+def _module(path: str) -> ModuleType:
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
         raise ConfigurationError(
@@ -103,9 +137,8 @@ def _attribute(path: str) -> Any:
             "(e.g. keystead.trading:api)"
         )
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ImportError as error:
         raise ConfigurationError(
             f"KEYSTEAD_GUARDED_API: cannot import {module_name!r} ({error})"
         ) from error
-    return getattr(module, attribute, None)

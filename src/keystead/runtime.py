@@ -28,6 +28,7 @@ from keystead.jobs.runner import Jobs
 from keystead.jobs.unused import UnusedPolicy, UnusedTokenJob
 from keystead.limiter import Limiter, open_limiter
 from keystead.mail.smtp import Delivery, SmtpSender, SmtpServer
+from keystead.services.account_directory import AccountDirectory
 from keystead.services.account_keys import AccountKeyService, KeyPolicy
 from keystead.services.account_links import AccountLinks
 from keystead.services.accounts import AccountService
@@ -60,6 +61,7 @@ class Runtime:
     journal: JournalPoller
     sessions: SessionManager
     accounts: AccountService
+    directory: AccountDirectory
     passwords: PasswordService
     email_verification: EmailVerification
     signed_in: SignedInSessions
@@ -204,6 +206,7 @@ def build_runtime(
         journal=journal,
         sessions=sessions,
         accounts=accounts,
+        directory=AccountDirectory(db, clock),
         passwords=PasswordService(
             db,
             clock,

@@ -1,22 +1,27 @@
-"""Operator commands: accounts, tokens, terms."""
+"""Operator commands: accounts, tokens, terms.
+
+The views of `keystead.api.schemas` and the runtime are imported inside the commands
+that print or need them: importing `keystead.api` imports the web stack, which
+`keystead account --help` should not wait for.
+"""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from keystead.api.schemas import account_view, token_view
-from keystead.audit import Actor
+from keystead.cli.account_lookup import lookup
 from keystead.cli.common import (
     await_propagation,
     compact_time,
     console,
     fail,
+    operator,
     print_json,
     run,
 )
@@ -24,10 +29,16 @@ from keystead.clock import isoformat
 from keystead.config import Settings
 from keystead.errors import ConfigurationError, NotFound
 from keystead.guarded_api import mounted_api
-from keystead.runtime import Runtime, permission_catalogue
-from keystead.store.models import Account
 
-accounts = typer.Typer(help="Create, suspend and unsuspend accounts.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from keystead.runtime import Runtime
+    from keystead.store.models import Account
+
+accounts = typer.Typer(
+    help="Find, create, suspend and unsuspend accounts; help an owner reset a password.",
+    no_args_is_help=True,
+)
+accounts.add_typer(lookup)  # account list, show, reset-password
 tokens = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 terms = typer.Typer(help="Publish API terms versions.", no_args_is_help=True)
 
@@ -52,12 +63,13 @@ def account_create(
     json: JsonFlag = False,
 ) -> None:
     """Create an account with a password."""
+    from keystead.api.schemas import account_view
 
     async def action(runtime: Runtime) -> Account:
         account = await runtime.accounts.register(email, password)
         if accept_terms:
             current = await runtime.terms.current()
-            account = await runtime.terms.accept(account.id, current.version, by=Actor.operator())
+            account = await runtime.terms.accept(account.id, current.version, by=operator())
         return account
 
     account = run(action)
@@ -68,10 +80,10 @@ def account_create(
 
 
 def _set_suspended(email_or_number: str, suspended: bool, json: bool) -> None:
+    from keystead.api.schemas import account_view
+
     async def action(runtime: Runtime) -> Account:
-        account = await runtime.accounts.set_suspended(
-            email_or_number, suspended, by=Actor.operator()
-        )
+        account = await runtime.accounts.set_suspended(email_or_number, suspended, by=operator())
         await await_propagation(runtime)
         return account
 
@@ -97,6 +109,8 @@ def account_unsuspend(account: AccountArg, json: JsonFlag = False) -> None:
 
 def _known_permissions(values: list[str]) -> list[str]:
     """Checked before anything runs, so a typo is a usage error naming the valid ids."""
+    from keystead.runtime import permission_catalogue
+
     try:
         catalogue = permission_catalogue(mounted_api(Settings.load()))
         return catalogue.normalise(values)
@@ -126,12 +140,12 @@ def token_create(
     """Mint a token for an account. The plain token is printed once."""
     from datetime import UTC
 
+    from keystead.api.schemas import token_view
+
     async def action(runtime: Runtime) -> tuple[dict[str, object], str]:
         owner = await _account(runtime, account)
         when = expires_at.replace(tzinfo=UTC) if expires_at else None
-        token, plain = await runtime.tokens.create(
-            owner.id, name, permission, when, by=Actor.operator()
-        )
+        token, plain = await runtime.tokens.create(owner.id, name, permission, when, by=operator())
         return token_view(token, runtime.tokens.now(), runtime.tokens.policy.unused_after), plain
 
     view, plain = run(action)
@@ -146,6 +160,7 @@ def token_create(
 @tokens.command("list")
 def token_list(account: AccountArg, json: JsonFlag = False) -> None:
     """List an account's tokens (previews only, never secrets)."""
+    from keystead.api.schemas import token_view
 
     async def action(runtime: Runtime) -> list[dict[str, object]]:
         owner = await _account(runtime, account)
@@ -181,9 +196,10 @@ def token_revoke(
     json: JsonFlag = False,
 ) -> None:
     """Revoke any account's token; it fails on the very next request."""
+    from keystead.api.schemas import token_view
 
     async def action(runtime: Runtime) -> dict[str, object]:
-        token = await runtime.tokens.revoke(None, token_id, by=Actor.operator())
+        token = await runtime.tokens.revoke(None, token_id, by=operator())
         await await_propagation(runtime)
         return token_view(token, runtime.tokens.now(), runtime.tokens.policy.unused_after)
 
@@ -207,7 +223,7 @@ def terms_publish(
         if not path.is_file():
             fail(f"no such file: {source}", 2)
         text = path.read_text(encoding="utf-8")
-    published = run(lambda runtime: runtime.terms.publish(text, by=Actor.operator()))
+    published = run(lambda runtime: runtime.terms.publish(text, by=operator()))
     if json:
         print_json(
             {"version": published.version, "published_at": isoformat(published.published_at)}

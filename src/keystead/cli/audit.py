@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from keystead.api.schemas import audit_view
 from keystead.audit import MAX_PAGE, AuditAction, AuditRecord
 from keystead.cli.common import compact_time, console, fail, print_json, run
 from keystead.errors import NotFound
-from keystead.runtime import Runtime
+
+if TYPE_CHECKING:
+    from keystead.runtime import Runtime
 
 
 def audit(
@@ -30,6 +31,8 @@ def audit(
 ) -> None:
     """Show the audit log: tokens created, edited, revoked and leaked; keys generated and
     disabled; sign-ins; terms accepted; suspensions. It never holds a secret."""
+    from keystead.api.schemas import audit_view  # `keystead.api` imports the web stack
+
     if action is not None and action not in set(AuditAction):
         fail(f"unknown action {action!r}; use one of {', '.join(a.value for a in AuditAction)}")
 

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 import typer
@@ -14,9 +14,10 @@ from rich.console import Console
 
 from keystead.config import Settings
 from keystead.errors import ConfigurationError, KeysteadError
-from keystead.observability import configure_logging
-from keystead.runtime import Runtime, build_runtime
-from keystead.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from keystead.audit import Actor
+    from keystead.runtime import Runtime
 
 Result = TypeVar("Result")
 
@@ -40,6 +41,11 @@ def load_settings() -> Settings:
 
 def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | None = None) -> Result:
     """Migrate, build a runtime, run `action`, close. Domain errors exit 1 with their message."""
+    # Imported here, where a command first needs them, so that `--help` does not.
+    from keystead.observability import configure_logging
+    from keystead.runtime import build_runtime
+    from keystead.store.migrate import upgrade
+
     try:
         settings = settings or Settings.load()
         configure_logging(settings.log_level)  # to stderr: stdout is for results (--json)
@@ -60,6 +66,13 @@ def run(action: Callable[[Runtime], Awaitable[Result]], settings: Settings | Non
     except KeysteadError as error:
         fail(error.message)
         raise
+
+
+def operator() -> Actor:
+    """Who the audit log records as making a change from the CLI."""
+    from keystead.audit import Actor  # SQLAlchemy: imported once a command runs
+
+    return Actor.operator()
 
 
 async def await_propagation(runtime: Runtime) -> None:

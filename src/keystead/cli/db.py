@@ -7,7 +7,6 @@ import asyncio
 import typer
 
 from keystead.cli.common import console, load_settings
-from keystead.store.migrate import current_revision, upgrade
 
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
@@ -15,6 +14,8 @@ app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Apply every migration not yet applied (safe to repeat)."""
+    from keystead.store.migrate import upgrade  # Alembic: imported when it runs
+
     settings = load_settings()
     upgrade(settings.database_url)
     console.print("database is up to date")
@@ -23,5 +24,7 @@ def upgrade_command() -> None:
 @app.command("current")
 def current_command() -> None:
     """Print the applied migration revision."""
+    from keystead.store.migrate import current_revision
+
     settings = load_settings()
     console.print(asyncio.run(current_revision(settings.database_url)) or "none")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from keystead.cli.common import console, print_json, run
-from keystead.gateway.keys import PUBLISHED_AFTER_RETIREMENT
-from keystead.runtime import Runtime
+
+if TYPE_CHECKING:
+    from keystead.runtime import Runtime
 
 app = typer.Typer(help="Assertion signing keys (Ed25519).", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -18,6 +19,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def rotate(json: JsonFlag = False) -> None:
     """Sign with a new key from now on. The old keys stay published until every
     assertion they signed has expired; every instance switches within 30 seconds."""
+    from keystead.gateway.keys import PUBLISHED_AFTER_RETIREMENT  # cryptography, SQLAlchemy
 
     async def action(runtime: Runtime) -> str:
         return await runtime.signing_keys.rotate()

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from starlette.types import ASGIApp
 
-from keystead.app import create_app
 from keystead.cli.common import console, fail, run
 from keystead.cli.demo import seed_demo
 from keystead.config import Settings
-from keystead.edge.protocol import envelope_protocol
 from keystead.errors import ConfigurationError
-from keystead.observability import server_log_config
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 
 def serve(
@@ -23,6 +21,8 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed the demo account and print it.")] = False,
 ) -> None:
     """Run keystead: applies migrations, then serves HTTP."""
+    from keystead.app import create_app  # the web stack: imported when it serves
+
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
@@ -54,6 +54,11 @@ def migrate(settings: Settings) -> None:
 
 def serve_http(app: ASGIApp, settings: Settings) -> None:
     """uvicorn as keystead runs it: no access log of its own, no server header."""
+    import uvicorn
+
+    from keystead.edge.protocol import envelope_protocol
+    from keystead.observability import server_log_config
+
     uvicorn.run(
         app,
         host=settings.host,

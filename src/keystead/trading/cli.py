@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from keystead.cli.common import console, fail, print_json, run
 from keystead.errors import KeysteadError, NotFound
-from keystead.runtime import Runtime
-from keystead.trading.services.importer import Importer, ImportSummary, parse
+
+if TYPE_CHECKING:
+    from keystead.runtime import Runtime
+    from keystead.trading.services.importer import ImportSummary
 
 app = typer.Typer(help="Bots, positions and orders.", no_args_is_help=True)
 
@@ -29,6 +31,8 @@ def import_command(
     record is validated first; the first bad one is named with its place in the
     file and nothing is written.
     """
+    from keystead.trading.services.importer import Importer, parse  # models, tables
+
     if not source.is_file():
         fail(f"no such file: {source}", 2)
     try:
