@@ -115,7 +115,8 @@ async def _keystead_error(request: Request, error: Exception) -> Response:
     return response_for_error(request.url.path, error)
 
 
-async def _http_error(request: Request, error: Exception) -> Response:
+async def http_error(request: Request, error: Exception) -> Response:
+    """The envelope for a refusal of the framework's own (no route, wrong method…)."""
     assert isinstance(error, StarletteHTTPException)
     message = _HTTP_MESSAGES.get(error.status_code)
     if message is None:
@@ -205,7 +206,7 @@ def install_error_handlers(app: FastAPI, server_error_headers: Mapping[str, str]
     Starlette sends from outside every middleware."""
     app.state.error_headers = dict(server_error_headers)
     app.add_exception_handler(KeysteadError, _keystead_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(ConnectionError, _connection_error)

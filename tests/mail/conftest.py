@@ -95,9 +95,7 @@ async def owner_with_token(
     runtime: Runtime, expires_in: timedelta, email_address: str = "owner@example.com"
 ) -> ApiToken:
     # Verification mail (tests/api/test_account_recovery.py) is not what these tests read.
-    account = await runtime.accounts.register(
-        email_address, "a long password", verify_email=False
-    )
+    account = await runtime.accounts.register(email_address, "a long password", verify_email=False)
     await runtime.terms.accept(
         account.id, (await runtime.terms.current()).version, by=Actor.operator()
     )

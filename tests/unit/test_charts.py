@@ -1,4 +1,5 @@
-"""Chart geometry: one point per day, the zero line where zero is, round tick values."""
+"""Chart geometry: one point per day, the zero line where zero is, round tick values,
+and axis labels that fit the chart they are on."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from keystead.trading.pages import monthly
 from keystead.trading.services.performance import trading_days
-from keystead.web.charts import HEIGHT, WIDTH, line_chart, nice_step
+from keystead.web.charts import HEIGHT, WIDTH, Tick, line_chart, nice_step, stacked_bar_chart
 
 
 def points(line: str) -> list[tuple[float, float]]:
@@ -82,3 +83,32 @@ def test_monthly_rows_sum_profit_and_keep_the_deepest_drawdown() -> None:
     assert january.worst_drawdown_percent == -2.0
     assert (february.profit, february.total_return_percent) == (20.0, 4.0)
     assert february.worst_drawdown_percent == -1.0
+
+
+def starts_px(ticks: list[Tick], plot_px: float) -> list[tuple[float, float]]:
+    """Each label's left and right end on a plot `plot_px` wide, at 7 px a character
+    (12 px system type)."""
+    return [(t.at / WIDTH * plot_px, t.at / WIDTH * plot_px + 7 * len(t.label)) for t in ticks]
+
+
+def test_axis_labels_never_crowd_a_wide_chart_and_fewer_show_on_a_phone() -> None:
+    days = trading_days(date(2025, 12, 8), date(2026, 12, 4))
+    chart = line_chart("a year", days, [float(i % 9) for i in range(len(days))], str)
+    assert chart is not None
+    for ticks, plot_px in ((chart.x_ticks, 500), ([t for t in chart.x_ticks if not t.minor], 290)):
+        ends = starts_px(ticks, plot_px)
+        assert all(right <= plot_px for _, right in ends), (plot_px, ends)
+        assert all(ends[i][1] < ends[i + 1][0] for i in range(len(ends) - 1)), (plot_px, ends)
+    shown_on_a_phone = [t.label for t in chart.x_ticks if not t.minor]
+    assert 2 <= len(shown_on_a_phone) < len(chart.x_ticks) <= 12
+    assert shown_on_a_phone[0] == "Dec 2025"
+
+
+def test_bars_are_labelled_only_where_marked() -> None:
+    labels = [f"{hour:02d}:00" for hour in range(24)]
+    marks = [label if hour % 6 == 0 else "" for hour, label in enumerate(labels)]
+    chart = stacked_bar_chart("a day", labels, [[1, 0]] * 24, ["2xx", "4xx"], marks)
+    assert [t.label for t in chart.x_ticks] == ["00:00", "06:00", "12:00", "18:00"]
+    assert [bar.title for bar in chart.bars][:2] == ["00:00: 1 2xx", "01:00: 1 2xx"]
+    with pytest.raises(ValueError, match="one mark per label"):
+        stacked_bar_chart("bad", labels, [[1, 0]] * 24, ["2xx", "4xx"], marks[:3])

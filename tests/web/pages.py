@@ -63,4 +63,4 @@ async def create_token(
         "name": name,
         "permissions": permissions or ["bots:read"],
     }
-    return await submit(client, "/api", "/api/tokens", fields)
+    return await submit(client, "/api", "/api", fields)

@@ -1,11 +1,11 @@
-"""The bots pages on the demo account: enable and disable from the list, and one bot's
-history drawn as charts from its recorded positions."""
+"""The bots pages on the demo account: enable and disable from the list (a live bot
+after a question), and one bot's history drawn as charts from its recorded positions."""
 
 from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from keystead.cli.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.server.conftest import Server
@@ -20,34 +20,60 @@ def sign_in_as_demo(page: Page) -> None:
     expect(page).to_have_url("/bots")
 
 
-def test_bots_are_disabled_and_enabled_from_the_list(page: Page, live: Server) -> None:
+def enabled_rows(page: Page, kind: str) -> Locator:
+    """Rows of Enabled bots of a kind: "paper" or "live"."""
+    rows = page.get_by_role("row").filter(has=page.locator(".badge-enabled"))
+    return rows.filter(has=page.locator(".tag", has_text=re.compile(f"^{kind}$")))
+
+
+def test_paper_bots_switch_at_once_and_live_ones_after_a_question(page: Page, live: Server) -> None:
     sign_in_as_demo(page)
     screenshot(page, "bots")
-    enabled_rows = page.get_by_role("row").filter(has=page.locator(".badge-enabled"))
-    row = enabled_rows.first
+    row = enabled_rows(page, "paper").first
     name = row.get_by_role("rowheader").get_by_role("link").inner_text()
     row_id = row.get_attribute("id")
-
     row.get_by_role("button", name=f"Disable bot {name}").click()
     expect(page).to_have_url("/bots")
-    expect(page.get_by_role("status")).to_contain_text(re.compile(f"{name}” is now Disable"))
+    expect(page.get_by_role("status")).to_contain_text(
+        re.compile(f"“{name}” (is disabled|opens no new positions)")
+    )
     row = page.locator(f"#{row_id}")
     expect(row.locator(".badge")).to_have_text(re.compile("Disabled|Disable on Close"))
-
     row.get_by_role("button", name=f"Enable bot {name}").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{name}” is now Enabled")
+    expect(page.get_by_role("status")).to_contain_text(f"Bot “{name}” is enabled.")
+    expect(page.locator(f"#{row_id}").locator(".badge")).to_have_text("Enabled")
+
+    row = enabled_rows(page, "live").first
+    name = row.get_by_role("rowheader").get_by_role("link").inner_text()
+    row_id = row.get_attribute("id")
+    row.get_by_role("link", name=f"Disable live bot {name}").click()
+    expect(page.get_by_role("heading", name=f"Disable live bot “{name}”?")).to_be_visible()
+    expect(page.get_by_text("This bot trades real money")).to_be_visible()
+    screenshot(page, "bot-disable-live")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url("/bots")
+    expect(page.locator(f"#{row_id}").locator(".badge")).to_have_text("Enabled")
+
+    page.locator(f"#{row_id}").get_by_role("link", name=f"Disable live bot {name}").click()
+    page.get_by_role("button", name="Disable bot").click()
+    expect(page).to_have_url("/bots")
+    expect(page.locator(f"#{row_id}").locator(".badge")).to_have_text(
+        re.compile("Disabled|Disable on Close")
+    )
+    page.locator(f"#{row_id}").get_by_role("link", name=f"Enable live bot {name}").click()
+    expect(page.get_by_role("heading", name=f"Enable live bot “{name}”?")).to_be_visible()
+    page.get_by_role("button", name="Enable bot").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Bot “{name}” is enabled.")
     expect(page.locator(f"#{row_id}").locator(".badge")).to_have_text("Enabled")
 
 
 def test_a_bot_page_draws_its_history_and_lists_its_positions(page: Page, live: Server) -> None:
     sign_in_as_demo(page)
-    page.get_by_role("row").filter(has=page.locator(".badge-enabled")).first.get_by_role(
-        "link"
-    ).click()
+    enabled_rows(page, "paper").first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/bots/[A-Z0-9]{10}$"))
 
     for chart in ("equity-chart", "drawdown-chart"):
-        svg = page.locator(f"#{chart} svg")
+        svg = page.locator(f"#{chart} svg.chart-canvas")
         expect(svg).to_be_visible()
         declared = int(svg.get_attribute("data-points") or 0)
         points = (svg.locator("polyline.series").get_attribute("points") or "").split()
@@ -62,7 +88,7 @@ def test_a_bot_page_draws_its_history_and_lists_its_positions(page: Page, live: 
     screenshot(page, "bot")
 
     page.get_by_role("button", name=re.compile("^Disable bot ")).click()
-    expect(page.get_by_role("status")).to_contain_text("is now Disable")
+    expect(page.get_by_role("status")).to_contain_text(re.compile("is disabled|opens no new"))
     expect(page).to_have_url(re.compile(r"/bots/[A-Z0-9]{10}$"))
     page.get_by_role("button", name=re.compile("^Enable bot ")).click()
-    expect(page.get_by_role("status")).to_contain_text("is now Enabled")
+    expect(page.get_by_role("status")).to_contain_text("is enabled.")

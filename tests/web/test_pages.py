@@ -68,7 +68,7 @@ async def test_every_form_needs_its_csrf_token(app: FastAPI) -> None:
         fields = {"name": "forged", "permissions": "bots:read"}
         for token in (None, "", "forged-token"):
             data = fields if token is None else {**fields, "csrf_token": token}
-            forged = await client.post("/api/tokens", data=data)
+            forged = await client.post("/api", data=data)
             assert forged.status_code == 403
             assert "This form has expired or did not come from this site" in forged.text
         assert await token_ids(client) == []
@@ -86,7 +86,7 @@ async def test_a_form_token_from_another_browser_does_not_pass(app: FastAPI) -> 
         await sign_up(theirs)
         their_token = csrf_of(await theirs.get("/api"))
         forged = await mine.post(
-            "/api/tokens",
+            "/api",
             data={"csrf_token": their_token, "name": "x", "permissions": "bots:read"},
         )
         assert forged.status_code == 403
@@ -137,24 +137,24 @@ async def test_create_form_errors_show_in_place_and_create_nothing(app: FastAPI)
     async with browser_like(app) as client:
         await sign_up(client)
         cases = [
-            ({"name": "", "permissions": "bots:read"}, "must not be empty"),
-            ({"name": "x"}, "at least one permission is required"),
+            ({"name": "", "permissions": "bots:read"}, "Give the token a name"),
+            ({"name": "x"}, "Choose at least one permission."),
             ({"name": "x", "permissions": "bots:fly"}, "unknown permission(s): bots:fly"),
             (
                 {"name": "x", "permissions": "bots:read", "expires_at": "next year"},
-                "must be a date",
+                "Enter the expiry day as a date, like 2027-11-21.",
             ),
             (
                 {"name": "x", "permissions": "bots:read", "expires_at": "2001-01-01"},
-                "must be in the future",
+                "The expiry day must be today or later.",
             ),
             (
                 {"name": "x", "permissions": "bots:read", "expires_at": "2999-01-01"},
-                "must be at most 366 days ahead",
+                "at most 366 days ahead",
             ),
         ]
         for fields, reason in cases:
-            response = await submit(client, "/api", "/api/tokens", fields)
+            response = await submit(client, "/api", "/api", fields)
             assert response.status_code == 422, (fields, response.status_code)
             assert reason in response.text, fields
             assert '<details class="create" open>' in response.text
@@ -187,7 +187,7 @@ async def test_editing_saves_only_what_changed_and_extending_moves_expiry(
             client, edit_path, edit_path, {"name": "edited", "expires_at": expires_before[:10]}
         )
         assert refused.status_code == 422
-        assert "at least one permission is required" in refused.text
+        assert "Choose at least one permission." in refused.text
         extended = await submit(client, edit_path, f"/api/tokens/{token_id}/extend", {})
         assert extended.status_code == 303
         [token] = (await client.get("/account/api-tokens")).json()["data"]
@@ -311,7 +311,7 @@ async def test_a_chosen_expiry_day_lasts_to_its_end_in_utc(app: FastAPI) -> None
         created = await submit(
             client,
             "/api",
-            "/api/tokens",
+            "/api",
             {"name": "dated", "permissions": "bots:read", "expires_at": day},
         )
         assert created.status_code == 303
@@ -325,7 +325,7 @@ async def test_a_chosen_expiry_day_lasts_to_its_end_in_utc(app: FastAPI) -> None
             {"name": "dated", "permissions": "bots:read", "expires_at": ""},
         )
         assert cleared.status_code == 422
-        assert "choose the day the token expires" in cleared.text
+        assert "Choose the day the token expires." in cleared.text
 
 
 def test_only_plain_local_paths_are_followed_after_sign_in() -> None:
@@ -350,7 +350,7 @@ async def test_tokens_close_to_expiry_are_highlighted(app: FastAPI) -> None:
         await submit(
             client,
             "/api",
-            "/api/tokens",
+            "/api",
             {"name": "soon", "permissions": "bots:read", "expires_at": soon},
         )
         await create_token(client, "later")

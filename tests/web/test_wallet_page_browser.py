@@ -1,7 +1,10 @@
 """Wallet sign-in in the page through an injected EIP-1193 provider that signs with a
-known key, then the account key panel: generate, the hourly cooldown, disable."""
+known key, then the account key panel: the API terms first, generate, the hourly
+cooldown said in words, disable."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 from eth_account import Account
@@ -13,7 +16,6 @@ from tests.wallet.conftest import sign
 from tests.web.conftest import screenshot
 
 KNOWN_KEY = "0x" + "4c" * 32
-COOLDOWN_MESSAGE = "Error generating API key, regenen timeout: 1h"
 
 
 def inject_wallet(page: Page, wallet: LocalAccount) -> None:
@@ -41,7 +43,7 @@ def v1_account(server: Server, key: str) -> int:
     return response.status_code
 
 
-def test_wallet_sign_in_then_generate_cooldown_and_disable(page: Page, live: Server) -> None:
+def test_wallet_sign_in_then_terms_generate_cooldown_and_disable(page: Page, live: Server) -> None:
     wallet: LocalAccount = Account.from_key(KNOWN_KEY)
     inject_wallet(page, wallet)
     page.goto("/login")
@@ -50,26 +52,34 @@ def test_wallet_sign_in_then_generate_cooldown_and_disable(page: Page, live: Ser
     expect(page.get_by_role("heading", name="Account API key")).to_be_visible()
     expect(page.locator("code.address")).to_have_text(wallet.address)
     expect(page.get_by_text("No key.")).to_be_visible()
+    # The key is for the API its terms govern: accepted first, then back here.
+    expect(page.get_by_role("button", name="Generate key")).to_be_disabled()
+    screenshot(page, "wallet-no-terms")
+    page.get_by_role("link", name="Read and accept version").click()
+    page.get_by_label("I have read the API terms").check()
+    page.get_by_role("button", name="Accept and continue").click()
+    expect(page).to_have_url("/wallet")
+    expect(page.get_by_role("status")).to_contain_text("You can make your account API key now.")
     screenshot(page, "wallet-no-key")
 
     page.get_by_role("button", name="Generate key").click()
-    expect(page.get_by_role("status")).to_contain_text("A new API key was generated")
+    expect(page.get_by_role("status")).to_contain_text("Your account API key is ready")
     page.get_by_text("Reveal key").click()
     key = page.locator("#account-key").inner_text().strip()
     live.secrets.add(key)
     assert key.startswith("kst_")
     page.get_by_role("button", name="Copy the account API key").click()
     assert page.evaluate("navigator.clipboard.readText()") == key
-    screenshot(page, "wallet-key")
     assert v1_account(live, key) == 200
 
-    page.get_by_role("button", name="Regenerate key").click()
-    alert = page.get_by_role("alert")
-    expect(alert).to_contain_text(COOLDOWN_MESSAGE)
-    expect(alert).to_contain_text("You can generate a new key after")
+    # Within the hour the button waits, and says until when, in words.
+    regenerate = page.get_by_role("button", name="Regenerate key")
+    expect(regenerate).to_be_disabled()
+    expect(page.locator("#key-when")).to_contain_text(
+        re.compile(r"You can make a new key again at \d\d:\d\d UTC\s+\(in 6\d minutes\)")
+    )
+    expect(page.locator("main")).not_to_contain_text("regenen")
     screenshot(page, "wallet-cooldown")
-    # The refused regeneration changed nothing: the key still works.
-    assert v1_account(live, key) == 200
 
     page.get_by_role("link", name="Disable key").click()
     expect(page.get_by_role("heading", name="Disable your account API key?")).to_be_visible()

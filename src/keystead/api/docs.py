@@ -29,6 +29,8 @@ code{padding:0 .25rem}
 pre{padding:.5rem;overflow-x:auto;font-size:13px}
 table{border-collapse:collapse;width:100%;font-size:14px;margin:.5rem 0}
 th,td{border-bottom:1px solid #d0d7de;text-align:left;padding:.2rem .4rem;vertical-align:top}
+td,th,p,h2,h3{overflow-wrap:anywhere}
+@media (max-width:40rem){body{margin:1rem auto}pre{white-space:pre-wrap;overflow-wrap:anywhere}}
 """
 
 # The page's one inline stylesheet is allowed by its hash; nothing else may load.
@@ -251,7 +253,9 @@ def render(schema: dict[str, Any]) -> str:
     info = schema.get("info", {})
     title = escape(info.get("title", "API"))
     return (
-        f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+        f"<!doctype html><html lang=en><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title>"
         f"<style>{_STYLE}</style><h1>{title}</h1><p>{_text(info.get('description', ''))}</p>"
         f'<p>Machine-readable schema: <a href="/openapi.json">/openapi.json</a>. '
         "Guarded operations take <code>Authorization: Bearer &lt;token&gt;</code>.</p>"

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from keystead.api.deps import AppRuntime
-from keystead.trading.context import AppTrading
-from keystead.trading.services.bots import ENABLED, BotDetails
+from keystead.trading.context import AppTrading, Trading
+from keystead.trading.services.bots import DISABLE_ON_CLOSE, DISABLED, ENABLED, BotDetails
 from keystead.trading.services.paging import Listing
 from keystead.web.charts import line_chart
 from keystead.web.flash import Flash
@@ -107,28 +108,74 @@ async def bot_page(
 
 
 def _switched(request: Request, member: Member, details: BotDetails, back: str) -> Response:
-    done = Flash(f"Bot “{details.bot.name}” is now {details.bot.status}.")
+    name, status = details.bot.name, details.bot.status
+    if status == ENABLED:
+        said = f"Bot “{name}” is enabled."
+    elif status == DISABLE_ON_CLOSE:
+        said = f"Bot “{name}” opens no new positions, and is disabled once its open ones close."
+    else:
+        said = f"Bot “{name}” is disabled." if status == DISABLED else f"Bot “{name}”: {status}."
+    done = Flash(said)
     return pages_of(request).redirect_with(back, done, member.visitor.csrf_token)
 
 
-async def _back(request: Request, member: Member, runtime: AppRuntime) -> str:
+async def _switch(
+    request: Request,
+    number: str,
+    action: str,
+    member: Member,
+    runtime: AppRuntime,
+    trading: Trading,
+) -> Response:
+    """Switch a bot on or off; a live bot only from the page that asked first."""
     form = await checked_form(request, member.visitor, runtime.sessions)
-    return local_path(text(form, "back"), BOTS_PAGE)
+    back = local_path(text(form, "back"), BOTS_PAGE)
+    details = await trading.bots.get(member.account.id, number, include_details=False)
+    if not details.bot.is_paper and text(form, "confirmed") != "yes":
+        asking = f"{BOTS_PAGE}/{details.bot.number}/{action}?back={quote(back)}"
+        return pages_of(request).redirect(asking)
+    switch = trading.bots.enable if action == "enable" else trading.bots.disable
+    return _switched(request, member, await switch(member.account.id, number), back)
+
+
+async def _switch_page(
+    request: Request, number: str, action: str, member: Member, trading: Trading, back: str
+) -> Response:
+    """Asks before a bot starts or stops trading; a live one trades real money."""
+    details = await trading.bots.get(member.account.id, number, include_details=False)
+    return pages_of(request).render(
+        request,
+        member.visitor,
+        "bot_switch.html",
+        details=details,
+        action=action,
+        back=local_path(back, BOTS_PAGE),
+    )
+
+
+@router.get(BOTS_PAGE + "/{number}/enable")
+async def enable_page(
+    request: Request, number: str, member: SignedIn, trading: AppTrading, back: str = BOTS_PAGE
+) -> Response:
+    return await _switch_page(request, number, "enable", member, trading, back)
+
+
+@router.get(BOTS_PAGE + "/{number}/disable")
+async def disable_page(
+    request: Request, number: str, member: SignedIn, trading: AppTrading, back: str = BOTS_PAGE
+) -> Response:
+    return await _switch_page(request, number, "disable", member, trading, back)
 
 
 @router.post(BOTS_PAGE + "/{number}/enable")
 async def enable_bot(
     request: Request, number: str, member: SignedIn, runtime: AppRuntime, trading: AppTrading
 ) -> Response:
-    back = await _back(request, member, runtime)
-    details = await trading.bots.enable(member.account.id, number)
-    return _switched(request, member, details, back)
+    return await _switch(request, number, "enable", member, runtime, trading)
 
 
 @router.post(BOTS_PAGE + "/{number}/disable")
 async def disable_bot(
     request: Request, number: str, member: SignedIn, runtime: AppRuntime, trading: AppTrading
 ) -> Response:
-    back = await _back(request, member, runtime)
-    details = await trading.bots.disable(member.account.id, number)
-    return _switched(request, member, details, back)
+    return await _switch(request, number, "disable", member, runtime, trading)

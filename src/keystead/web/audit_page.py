@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from keystead.access.permissions import PermissionCatalogue
 from keystead.api.deps import AppRuntime
 from keystead.audit import ANYONE, OPERATOR, OWNER, SCANNER, AuditAction
 from keystead.store.models import AuditEvent
 from keystead.web.page_route import PageRoute, pages_of
+from keystead.web.rendering import when
 from keystead.web.visitor import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -44,13 +47,37 @@ ACTOR_LABELS = {
 }
 
 
-def _detail(key: str, value: Any) -> str:
+DETAIL_LABELS = {
+    "expires_at": "expires",
+    "allowed_ips": "allowed addresses",
+    "grace_period": "old secret kept for",
+    "previous_preview": "old secret",
+    "previous_works_until": "old secret works until",
+}
+GRACE_LABELS = {"none": "no time", "1h": "1 hour", "24h": "24 hours", "7d": "7 days"}
+
+
+def _moment(value: Any) -> Any:
+    try:
+        return when(datetime.fromisoformat(value)) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def _detail(key: str, value: Any, catalogue: PermissionCatalogue) -> str:
+    """One detail in words: permissions by label, times as the pages show them."""
+    if key == "permissions" and isinstance(value, list):
+        value = [catalogue.label(str(item)) for item in value]
+    elif key == "grace_period":
+        value = GRACE_LABELS.get(value, value)
+    elif key.endswith(("_at", "_until")):
+        value = _moment(value)
     if isinstance(value, list):
         value = ", ".join(str(item) for item in value) or "none"
-    return f"{key.replace('_', ' ')}: {value}"
+    return f"{DETAIL_LABELS.get(key, key.replace('_', ' '))}: {value}"
 
 
-def _row(event: AuditEvent) -> dict[str, Any]:
+def _row(event: AuditEvent, catalogue: PermissionCatalogue) -> dict[str, Any]:
     return {
         "id": event.id,
         "at": event.created_at,
@@ -61,7 +88,9 @@ def _row(event: AuditEvent) -> dict[str, Any]:
         "actor": ACTOR_LABELS.get(event.actor, event.actor),
         "client": event.client,
         "credential": event.credential_preview,
-        "details": [_detail(key, value) for key, value in event.details.items() if value],
+        "details": [
+            _detail(key, value, catalogue) for key, value in event.details.items() if value
+        ],
     }
 
 
@@ -78,7 +107,7 @@ async def audit_page(
         request,
         member.visitor,
         "audit.html",
-        events=[_row(event) for event in events],
+        events=[_row(event, runtime.permissions) for event in events],
         older=older,
         paged=before is not None,
     )

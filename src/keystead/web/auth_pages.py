@@ -10,9 +10,9 @@ from starlette.responses import Response
 from keystead.access.sessions import clear_session_cookie, set_session_cookie
 from keystead.api.deps import AppRuntime, client_address
 from keystead.errors import InvalidCredentials, InvalidInput, KeysteadError
-from keystead.services.accounts import MAX_PASSWORD_LENGTH
+from keystead.services.accounts import MAX_PASSWORD_LENGTH, check_password, valid_email
 from keystead.web.flash import Flash
-from keystead.web.forms import checked_form, local_path, text
+from keystead.web.forms import FieldErrors, checked_form, local_path, text
 from keystead.web.page_route import PageRoute, pages_of, readable
 from keystead.web.visitor import FORM_COOKIE, AnyVisitor, SignedIn, Visitor
 
@@ -20,12 +20,15 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 HOME = "/api"
 MAX_EMAIL_LENGTH = 320
+REGISTER_LABELS = {"email": "Email", "password": "Password", "password_again": "Password again"}
 
 
 async def _signed_in(
     request: Request, runtime: AppRuntime, account_id: int, to: str, flash: Flash | None = None
 ) -> Response:
-    started = await runtime.sessions.start(account_id)
+    started = await runtime.sessions.start(
+        account_id, client=client_address(request), user_agent=request.headers.get("user-agent")
+    )
     pages = pages_of(request)
     response = pages.redirect_with(to, flash, started.csrf_token) if flash else pages.redirect(to)
     set_session_cookie(response, started.secret, started.max_age_seconds, runtime.settings.is_https)
@@ -103,20 +106,30 @@ def _register_form(
 async def register(request: Request, visitor: AnyVisitor, runtime: AppRuntime) -> Response:
     form = await checked_form(request, visitor, runtime.sessions)
     email, password = text(form, "email"), text(form, "password")
+    # Every field checked before anything is written, so all mistakes show at once.
+    errors = FieldErrors(REGISTER_LABELS)
+    errors.check(lambda: valid_email(email))
+    errors.check(lambda: check_password(password))
     if password != text(form, "password_again"):
-        errors = {"password_again": "The two passwords differ; type the same password twice."}
+        errors.add("password_again", "The two passwords differ; type the same password twice.")
+    if errors:
         return _register_form(request, visitor, email=email, errors=errors, status=422)
     try:
         account = await runtime.accounts.register(email, password)
     except InvalidInput as error:
-        errors = {item["field"]: item["message"] for item in error.data["errors"]}
+        errors.add_invalid(error)
         return _register_form(request, visitor, email=email, errors=errors, status=422)
     except KeysteadError as error:
-        return _register_form(
-            request, visitor, email=email, errors={"email": error.message}, status=error.status
-        )
+        errors.add("email", readable(error))
+        return _register_form(request, visitor, email=email, errors=errors, status=error.status)
     welcome = Flash("Welcome to keystead. Read and accept the API terms to create tokens.")
     return await _signed_in(request, runtime, account.id, "/settings/api", welcome)
+
+
+@router.get("/logout")
+async def logout_address(request: Request) -> Response:
+    """Signing out is a form; its address reopened leads home."""
+    return pages_of(request).redirect("/")
 
 
 @router.post("/logout")

@@ -2,6 +2,12 @@
 
 Pure functions from a daily series to coordinates; the template draws them.
 Trading days are spaced evenly (weekends do not leave gaps).
+
+The plot is drawn in a WIDTH × HEIGHT box stretched to the width of the page, and
+its height is HEIGHT pixels: the labels are text in CSS pixels around it, so they
+read the same on a phone as on a wide screen. An x label sits at a fraction of the
+width; those that would crowd each other on a narrow chart are marked `minor`
+(the stylesheet hides them there).
 """
 
 from __future__ import annotations
@@ -13,15 +19,22 @@ from datetime import date
 
 WIDTH = 720
 HEIGHT = 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 28
-_MAX_X_LABELS = 12
-_X_LABEL_WIDTH = 48
+_LEFT, _RIGHT, _TOP, _BOTTOM = 0, 4, 20, 28
+_CHAR_PX = 7.5
+"""Width of one label character at the charts' 12 px type, a little generous."""
+_LABEL_GAP_PX = 14
+_WIDE_PX = 500
+"""The narrowest plot showing every label: a chart under 34rem hides the minor ones."""
+_NARROW_PX = 290
+"""The plot on a 360 px phone."""
 
 
 @dataclass(frozen=True, slots=True)
 class Tick:
     at: float
     label: str
+    minor: bool = False
+    """Left out where the chart is narrow (a phone), so the labels never overlap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +72,34 @@ def _value_ticks(low: float, high: float) -> list[float]:
     return [round(index * step, 10) for index in range(first, last + 1)]
 
 
+def _spaced(candidates: Sequence[Tick], plot_px: float) -> list[Tick]:
+    """The candidates, left to right, that fit on a plot `plot_px` wide: each label
+    clear of the one before it and inside the right edge."""
+    kept: list[Tick] = []
+    end = -math.inf
+    for tick in candidates:
+        start = tick.at / WIDTH * plot_px
+        width = len(tick.label) * _CHAR_PX
+        if start >= end and start + width <= plot_px:
+            kept.append(tick)
+            end = start + width + _LABEL_GAP_PX
+    return kept
+
+
+def x_ticks(candidates: Sequence[Tick]) -> list[Tick]:
+    """The labels a wide chart has room for; those a phone-wide one has not are minor."""
+    wide = _spaced(candidates, _WIDE_PX)
+    narrow = {tick.at for tick in _spaced(wide, _NARROW_PX)}
+    return [Tick(tick.at, tick.label, minor=tick.at not in narrow) for tick in wide]
+
+
 def _month_ticks(days: Sequence[date], x_of: Callable[[int], float]) -> list[Tick]:
     starts = [
         index
         for index, day in enumerate(days)
         if index == 0 or (day.year, day.month) != (days[index - 1].year, days[index - 1].month)
     ]
-    every = max(1, math.ceil(len(starts) / _MAX_X_LABELS))
-    ticks = [Tick(x_of(index), days[index].strftime("%b %Y")) for index in starts[::every]]
-    # A label that would run off the right edge is left out rather than cut.
-    return [tick for tick in ticks if tick.at + _X_LABEL_WIDTH <= WIDTH]
+    return x_ticks([Tick(x_of(index), days[index].strftime("%b %Y")) for index in starts])
 
 
 def line_chart(
@@ -153,10 +184,18 @@ def stacked_bar_chart(
     labels: Sequence[str],
     stacks: Sequence[Sequence[int]],
     series: Sequence[str],
+    marks: Sequence[str] | None = None,
 ) -> BarChart:
-    """One bar per label, each stacked from its counts (one per series, bottom up)."""
+    """One bar per label, each stacked from its counts (one per series, bottom up).
+
+    `marks` are the axis labels that may be written under the bars, one per bar (""
+    for none); by default the labels themselves, as many as there is room for.
+    """
+    marks = labels if marks is None else marks
     if len(labels) != len(stacks) or any(len(stack) != len(series) for stack in stacks):
         raise ValueError("one stack per label and one count per series are needed")
+    if len(marks) != len(labels):
+        raise ValueError("one mark per label is needed")
     highest = max([sum(stack) for stack in stacks] + [1])
     ticks = _value_ticks(0, highest)
     top_value = ticks[-1]
@@ -174,12 +213,7 @@ def stacked_bar_chart(
                 x = _LEFT + slot * index + (slot - bar_width) / 2
                 bars.append(Bar(x, y_top, bar_width, height, name, f"{label}: {count} {name}"))
             base += count
-    every = max(1, math.ceil(len(labels) / 8))
-    x_ticks = [
-        Tick(_LEFT + slot * index, label)
-        for index, label in enumerate(labels)
-        if index % every == 0 and _LEFT + slot * index + _X_LABEL_WIDTH <= WIDTH
-    ]
+    candidates = [Tick(_LEFT + slot * index, mark) for index, mark in enumerate(marks) if mark]
     totals = [sum(stack) for stack in stacks]
     description = (
         f"{len(labels)} bars from {labels[0]} to {labels[-1]}: {sum(totals)} requests in all, "
@@ -193,5 +227,5 @@ def stacked_bar_chart(
         bars=bars,
         series=list(series),
         y_ticks=[Tick(_TOP + plot_height * (top_value - v) / top_value, f"{v:g}") for v in ticks],
-        x_ticks=x_ticks,
+        x_ticks=x_ticks(candidates),
     )

@@ -18,20 +18,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from keystead.envelope import (
-    SERVER_ERROR_MESSAGE,
-    STORAGE_UNAVAILABLE,
-    is_storage_outage,
-    validation_details,
-)
+from keystead.envelope import SERVER_ERROR_MESSAGE, STORAGE_UNAVAILABLE, is_storage_outage
 from keystead.errors import (
     CsrfRejected,
+    InvalidInput,
     KeysteadError,
     NotAuthenticated,
+    RegenerationCooldown,
+    TermsNotAccepted,
     TooManyAttempts,
-    describe_invalid,
 )
 from keystead.runtime import Runtime
+from keystead.web.forms import sentence
 from keystead.web.rendering import Pages
 from keystead.web.visitor import Visitor, current_visitor
 
@@ -40,6 +38,7 @@ logger = structlog.get_logger("keystead.web")
 CSRF_EXPLAINED = (
     "This form has expired or did not come from this site. Go back, reload the page and try again."
 )
+BAD_ADDRESS = "This address is not one keystead can show: check it, or start again from the menu."
 
 
 def pages_of(request: Request) -> Pages:
@@ -64,9 +63,26 @@ async def error_page(
     )
 
 
+def _wait(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
+
+
 def readable(error: KeysteadError) -> str:
+    """What a service refused, said to a person; the JSON API keeps the contract's words."""
+    if isinstance(error, RegenerationCooldown):
+        return f"A key can be made once an hour. Try again in {_wait(error.retry_after)}."
     if isinstance(error, TooManyAttempts):
-        return f"Too many attempts. Try again in {error.retry_after} seconds."
+        return f"Too many attempts. Try again in {_wait(error.retry_after)}."
+    if isinstance(error, TermsNotAccepted):
+        return "Accept the current API terms first (API terms, in the menu)."
+    if isinstance(error, InvalidInput):
+        said = [
+            sentence(item["field"].replace("_", " ").capitalize(), item["message"])
+            for item in error.data["errors"]
+        ]
+        return " ".join(said)
     return error.message
 
 
@@ -90,9 +106,9 @@ class PageRoute(APIRoute):
                 return await error_page(request, 403, CSRF_EXPLAINED)
             except KeysteadError as error:
                 return await error_page(request, error.status, readable(error))
-            except RequestValidationError as error:
-                message = describe_invalid(validation_details(error.errors()))
-                return await error_page(request, 422, message)
+            except RequestValidationError:
+                # Only an address can be invalid here: pages read their forms themselves.
+                return await error_page(request, 422, BAD_ADDRESS)
             except StarletteHTTPException as error:
                 # Starlette's own refusals, e.g. a form with too many fields or a file.
                 message = (

@@ -43,6 +43,11 @@ def when(moment: datetime | None) -> str:
     return _utc(moment).strftime("%d %b %Y, %H:%M UTC")
 
 
+def clock(moment: datetime) -> str:
+    """The time of day, for a moment within the next hours (a date would be noise)."""
+    return _utc(moment).strftime("%H:%M UTC")
+
+
 def day(moment: datetime | date | None) -> str:
     if moment is None:
         return "never"
@@ -76,6 +81,35 @@ def markdown(text: str, heading_offset: int = 1) -> Markup:
     return Markup(html)  # noqa: S704 - rendered with raw HTML disabled
 
 
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def user_agent(text: str | None) -> str:
+    """`Chrome on Linux` for a session list: enough to recognise one's own browser."""
+    if not text:
+        return "Unknown browser"
+    browser = next((name for mark, name in _BROWSERS if mark in text), None)
+    system = next((name for mark, name in _SYSTEMS if mark in text), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or text[:40]
+
+
 def _environment(api: GuardedApi) -> Environment:
     # keystead's templates first: a guarded API extends `base.html`, never replaces it.
     loaders: list[BaseLoader] = [PackageLoader("keystead.web", "templates")]
@@ -88,7 +122,15 @@ def _environment(api: GuardedApi) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(when=when, day=day, money=money, percent=percent, markdown=markdown)
+    environment.filters.update(
+        when=when,
+        clock=clock,
+        day=day,
+        money=money,
+        percent=percent,
+        markdown=markdown,
+        user_agent=user_agent,
+    )
     environment.globals["version"] = __version__
     environment.globals["guarded_nav"] = api.nav
     return environment

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
-from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from keystead.access.permissions import PermissionCatalogue, PermissionInfo
+from keystead.access.permissions import PermissionCatalogue
 from keystead.api.deps import AppRuntime
 from keystead.errors import Conflict, InvalidInput, KeysteadError, TermsNotAccepted
 from keystead.runtime import API_PAGE
@@ -24,20 +23,13 @@ from keystead.services.api_tokens import (
 from keystead.services.usage import UsageWindow
 from keystead.store.models import ApiToken
 from keystead.web.flash import Flash
-from keystead.web.forms import checked_form, text, texts
-from keystead.web.page_route import PageRoute, pages_of
+from keystead.web.forms import checked_form, text
+from keystead.web.page_route import PageRoute, pages_of, readable
+from keystead.web.token_form import TokenForm, checked, expiry_choice, form_of, grouped
 from keystead.web.usage_page import daily_chart
 from keystead.web.visitor import Member, SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def _grouped(catalogue: PermissionCatalogue) -> list[tuple[str, list[PermissionInfo]]]:
-    """The permission checkboxes, a group per resource."""
-    groups: dict[str, list[PermissionInfo]] = {}
-    for info in catalogue:
-        groups.setdefault(info.resource, []).append(info)
-    return list(groups.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +50,6 @@ class TokenRow:
     previous_until: datetime | None
 
 
-@dataclass
-class TokenForm:
-    """What the create and edit forms show: the values typed and what is wrong with them."""
-
-    name: str = ""
-    permissions: set[str] = field(default_factory=set)
-    expires_on: str = ""
-    allowed_ips: str = ""
-    """One address or CIDR range per line (commas work too)."""
-    errors: dict[str, str] = field(default_factory=dict)
-    problem: str | None = None
-
-
 def _row(
     token: ApiToken,
     now: datetime,
@@ -79,7 +58,8 @@ def _row(
     catalogue: PermissionCatalogue,
 ) -> TokenRow:
     status = status_of(token, now)
-    grace = in_grace(token, now)
+    # A revoked or expired token's old secret works no more than its new one.
+    grace = status == TokenStatus.ACTIVE and in_grace(token, now)
     soon = (
         status == TokenStatus.ACTIVE
         and token.expires_at is not None
@@ -109,64 +89,11 @@ def _rows(runtime: AppRuntime, tokens: list[ApiToken]) -> list[TokenRow]:
     return [_row(token, now, warn_within, unused_after, runtime.permissions) for token in tokens]
 
 
-def _addresses(value: str) -> list[str]:
-    return value.replace(",", " ").split()
-
-
-def _expiry(value: str, now: datetime, latest: datetime) -> datetime:
-    """A token chosen to expire on a (UTC) day works through that day, or until the
-    latest allowed moment when that comes first."""
-    try:
-        chosen = date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput("expires_at", "must be a date like 2027-11-21") from error
-    if chosen < now.date():
-        raise InvalidInput("expires_at", "must be in the future")
-    end_of_day = datetime.combine(chosen + timedelta(days=1), time.min, UTC) - timedelta(seconds=1)
-    return min(end_of_day, latest) if chosen <= latest.date() else end_of_day
-
-
-def _form_of(form: FormData) -> TokenForm:
-    return TokenForm(
-        name=text(form, "name"),
-        permissions=set(texts(form, "permissions")),
-        expires_on=text(form, "expires_at"),
-        allowed_ips=text(form, "allowed_ips"),
-    )
-
-
-def _chosen_expiry(runtime: AppRuntime, value: str) -> datetime:
-    now = runtime.clock.now()
-    return _expiry(value, now, now + runtime.tokens.policy.max_lifetime)
-
-
 def _explain(into: TokenForm, error: KeysteadError) -> None:
     if isinstance(error, InvalidInput):
-        for item in error.data["errors"]:
-            into.errors[item["field"]] = item["message"]
+        into.errors.add_invalid(error)
     else:
-        into.problem = error.message
-
-
-@dataclass(frozen=True, slots=True)
-class ExpiryChoice:
-    """What the expiry date fields offer: ISO days and the default lifetime."""
-
-    min_date: str
-    max_date: str
-    default_date: str
-    default_days: int
-
-
-def _expiry_choice(runtime: AppRuntime) -> ExpiryChoice:
-    now = runtime.clock.now()
-    policy = runtime.tokens.policy
-    return ExpiryChoice(
-        min_date=now.date().isoformat(),
-        max_date=(now + policy.max_lifetime).date().isoformat(),
-        default_date=(now + policy.default_lifetime).date().isoformat(),
-        default_days=policy.default_lifetime.days,
-    )
+        into.problem = readable(error)
 
 
 async def _api_page(
@@ -181,7 +108,7 @@ async def _api_page(
     tokens = await runtime.tokens.for_account(member.account.id)
     terms = await runtime.terms.current()
     warn_within = timedelta(days=max(runtime.settings.reminder_days))
-    expiry = _expiry_choice(runtime)
+    expiry = expiry_choice(runtime)
     usage = await runtime.usage_reports.for_account(member.account.id, UsageWindow(days=30))
     return pages_of(request).render(
         request,
@@ -193,7 +120,7 @@ async def _api_page(
         unused_days=runtime.tokens.policy.unused_after.days,
         terms_accepted=member.account.terms_accepted_version == terms.version,
         terms_version=terms.version,
-        groups=_grouped(runtime.permissions),
+        groups=grouped(runtime.permissions),
         form=form or TokenForm(expires_on=expiry.default_date),
         form_open=form is not None,
         warn_days=warn_within.days,
@@ -206,20 +133,30 @@ async def api_page(request: Request, member: SignedIn, runtime: AppRuntime) -> R
     return await _api_page(request, member, runtime)
 
 
-@router.post(f"{API_PAGE}/tokens")
+@router.get(API_PAGE + "/tokens")
+async def tokens_address(request: Request) -> Response:
+    """Where the create form was sent before it posted to the page itself."""
+    return pages_of(request).redirect(API_PAGE)
+
+
+# The form posts to the page's own address, so a failed submit stays there; the
+# older address still takes forms from pages opened before.
+@router.post(API_PAGE)
+@router.post(API_PAGE + "/tokens")
 async def create_token(request: Request, member: SignedIn, runtime: AppRuntime) -> Response:
-    form = _form_of(await checked_form(request, member.visitor, runtime.sessions))
+    form = form_of(await checked_form(request, member.visitor, runtime.sessions))
+    # The default day itself is exactly the policy's lifetime, to the second.
+    default_day = expiry_choice(runtime).default_date
+    fields = checked(runtime, form, keep_day=default_day, day_required=False)
+    if fields is None:
+        return await _api_page(request, member, runtime, form, status=422)
     try:
-        expires_at = None
-        if form.expires_on and form.expires_on != _expiry_choice(runtime).default_date:
-            # Another day than the default; the default itself is exactly the policy's.
-            expires_at = _chosen_expiry(runtime, form.expires_on)
         token, plain = await runtime.tokens.create(
             member.account.id,
             form.name,
             sorted(form.permissions),
-            expires_at,
-            _addresses(form.allowed_ips),
+            fields.expires_at,
+            fields.allowed_ips,
             by=member.actor,
         )
     except (InvalidInput, Conflict, TermsNotAccepted) as error:
@@ -244,10 +181,10 @@ async def _edit_page(
         "token_edit.html",
         status=status,
         token=_rows(runtime, [token])[0],
-        groups=_grouped(runtime.permissions),
+        groups=grouped(runtime.permissions),
         form=form,
         extended_until=now + runtime.tokens.policy.default_lifetime,
-        expiry=_expiry_choice(runtime),
+        expiry=expiry_choice(runtime),
     )
 
 
@@ -271,17 +208,15 @@ async def edit_page(
 async def edit_token(
     request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
 ) -> Response:
-    form = _form_of(await checked_form(request, member.visitor, runtime.sessions))
+    form = form_of(await checked_form(request, member.visitor, runtime.sessions))
     token = await runtime.tokens.get(member.account.id, token_id)
-    unchanged_day = token.expires_at.date().isoformat() if token.expires_at else ""
+    current_day = token.expires_at.date().isoformat() if token.expires_at else ""
+    fields = checked(runtime, form, keep_day=current_day, day_required=True)
+    if fields is None:
+        return await _edit_page(request, member, runtime, token, form, status=422)
     try:
-        expires_at = None
-        if not form.expires_on:
-            raise InvalidInput("expires_at", "choose the day the token expires")
-        if form.expires_on != unchanged_day:
-            expires_at = _chosen_expiry(runtime, form.expires_on)
         changes = TokenChanges(
-            form.name, sorted(form.permissions), expires_at, _addresses(form.allowed_ips)
+            form.name, sorted(form.permissions), fields.expires_at, fields.allowed_ips
         )
         token = await runtime.tokens.update(member.account.id, token_id, changes, by=member.actor)
     except (InvalidInput, Conflict, TermsNotAccepted) as error:
@@ -289,6 +224,12 @@ async def edit_token(
         return await _edit_page(request, member, runtime, token, form, status=error.status)
     saved = Flash(f"Token “{token.name}” saved. The change applies to its next request.")
     return pages_of(request).redirect_with(API_PAGE, saved, member.visitor.csrf_token)
+
+
+@router.get(API_PAGE + "/tokens/{token_id}/extend")
+async def extend_address(request: Request, token_id: str) -> Response:
+    """Extend is a button on the edit page: reopening its address shows that page."""
+    return pages_of(request).redirect(f"{API_PAGE}/tokens/{token_id}/edit")
 
 
 @router.post(API_PAGE + "/tokens/{token_id}/extend")
@@ -331,6 +272,25 @@ GRACE_CHOICES = [
 ]
 
 
+async def _roll_page(
+    request: Request,
+    member: Member,
+    runtime: AppRuntime,
+    token: ApiToken,
+    error: str | None = None,
+) -> Response:
+    return pages_of(request).render(
+        request,
+        member.visitor,
+        "token_roll.html",
+        status=422 if error else 200,
+        token=_rows(runtime, [token])[0],
+        choices=GRACE_CHOICES,
+        chosen=GracePeriod.HOUR,
+        errors={"grace_period": error} if error else {},
+    )
+
+
 @router.get(API_PAGE + "/tokens/{token_id}/roll")
 async def roll_page(
     request: Request, token_id: str, member: SignedIn, runtime: AppRuntime
@@ -338,14 +298,7 @@ async def roll_page(
     token = await runtime.tokens.get(member.account.id, token_id)
     if token.revoked_at is not None:
         return pages_of(request).redirect(API_PAGE)
-    return pages_of(request).render(
-        request,
-        member.visitor,
-        "token_roll.html",
-        token=_rows(runtime, [token])[0],
-        choices=GRACE_CHOICES,
-        chosen=GracePeriod.HOUR,
-    )
+    return await _roll_page(request, member, runtime, token)
 
 
 @router.post(API_PAGE + "/tokens/{token_id}/roll")
@@ -355,13 +308,15 @@ async def roll_token(
     form = await checked_form(request, member.visitor, runtime.sessions)
     try:
         grace = GracePeriod(text(form, "grace_period"))
-    except ValueError as error:
-        raise InvalidInput("grace_period", "choose none, 1h, 24h or 7d") from error
+    except ValueError:
+        token = await runtime.tokens.get(member.account.id, token_id)
+        unchosen = "Choose how long the current secret keeps working."
+        return await _roll_page(request, member, runtime, token, unchosen)
     token, plain = await runtime.tokens.roll(member.account.id, token_id, grace, by=member.actor)
     if grace is GracePeriod.NONE:
         said = "The old secret no longer works."
     else:
         assert token.previous_expires_at is not None
-        said = f"The old secret works until {token.previous_expires_at:%d %b %Y %H:%M} UTC."
+        said = f"The old secret works until {token.previous_expires_at:%d %b %Y, %H:%M} UTC."
     rolled = Flash(f"Token “{token.name}” has a new secret. {said}", secret=plain)
     return pages_of(request).redirect_with(API_PAGE, rolled, member.visitor.csrf_token)

@@ -3,6 +3,8 @@ client addresses and last use, as charts drawn on the server (no script)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -27,9 +29,18 @@ def daily_chart(title: str, usage: Usage) -> BarChart:
     return stacked_bar_chart(title, labels, [_stack(b) for b in usage.daily], SERIES)
 
 
+def _hour_mark(start: datetime) -> str:
+    """An axis label on the round hours only: the day at midnight, the hour every six."""
+    if start.hour == 0:
+        return f"{start:%d %b}"
+    return f"{start:%H:00}" if start.hour % 6 == 0 else ""
+
+
 def hourly_chart(title: str, usage: Usage) -> BarChart:
     labels = [f"{bucket.start:%d %b %H:00}" for bucket in usage.hourly]
-    return stacked_bar_chart(title, labels, [_stack(b) for b in usage.hourly], SERIES)
+    marks = [_hour_mark(bucket.start) for bucket in usage.hourly]
+    stacks = [_stack(b) for b in usage.hourly]
+    return stacked_bar_chart(title, labels, stacks, SERIES, marks)
 
 
 @router.get(API_PAGE + "/tokens/{token_id}/usage")

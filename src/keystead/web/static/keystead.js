@@ -47,9 +47,12 @@
     });
   });
 
-  // A notice from the last action gets focus, so screen readers read it first.
+  // What a failed form must fix, or else the notice from the last action, gets focus,
+  // so it is read first and the page scrolls to it.
+  const summary = document.getElementById("error-summary");
   const notice = document.getElementById("notice");
-  if (notice) notice.focus();
+  if (summary) summary.focus();
+  else if (notice) notice.focus();
 
   // --- Sign-In with Ethereum through an injected EIP-1193 provider -------------------
 
