@@ -43,17 +43,17 @@ class EmailVerification:
         self._lifetime = lifetime
         self._per_email = per_email
 
-    async def issue(self, session: AsyncSession, account: Account) -> None:
-        """Mail a verification link inside the caller's transaction (registration's)."""
+    async def issue(self, session: AsyncSession, account: Account) -> str:
+        """Mail a verification link inside the caller's transaction (registration's);
+        the link."""
         assert account.email is not None
         secret = await self._links.issue(
             session, account.id, EMAIL_VERIFICATION, account.email, self._lifetime
         )
-        mail = email_verification(
-            verify_url=f"{self._public_url}{VERIFY_PAGE}?token={secret}",
-            hours=int(self._lifetime.total_seconds() // 3600),
-        )
+        url = f"{self._public_url}{VERIFY_PAGE}?token={secret}"
+        mail = email_verification(verify_url=url, hours=int(self._lifetime.total_seconds() // 3600))
         outbox.queue(session, account.email, mail, self._clock.now(), sealing=self._sealing)
+        return url
 
     async def resend(self, account_id: int, *, by: Actor) -> None:
         """A new link for the signed-in owner; limited per address like reset mail."""
