@@ -36,7 +36,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev $(NODE_CLIENTS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src tests bench
-	$(BIN)/pytest --cov --cov-report=
+	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=
 
 # Benchmarks (not part of `make test`): see docs/performance.md.
 bench:

@@ -26,7 +26,8 @@ from keystead.runtime import build_runtime
 from keystead.store.migrate import upgrade
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
-"""Database 14: the test suite's is 15, so a bench run and a test run never meet."""
+"""Database 14: the test suite's are 15 and, under pytest-xdist, 13 and below (one per
+worker, tests/backends.py), so a bench run and a test run never meet."""
 
 BENCH_EMAIL = "bench@keystead.dev"
 BENCH_PASSWORD = "bench-password-not-secret"

@@ -25,7 +25,28 @@ from keystead.config import Settings
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
 PG_ADMIN_DATABASE = "test"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def worker_index() -> int | None:
+    """0 in pytest-xdist's worker gw0, 1 in gw1, …; None outside xdist (tests/parallel.py)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return int(worker.removeprefix("gw")) if worker else None
+
+
+def redis_database(worker: int | None) -> int:
+    """The Redis database the tests flush: 15 in a serial run, and one of its own for
+    each pytest-xdist worker (gw0: 13, gw1: 12, …). 14 is the benchmarks'."""
+    if worker is None:
+        return 15
+    if worker > 13:
+        raise RuntimeError(
+            f"pytest-xdist worker gw{worker} has no Redis database of its own "
+            "(0 to 13 are the workers'): run at most 14 workers (-n 14)"
+        )
+    return 13 - worker
+
+
+REDIS_URL = f"redis://127.0.0.1:6379/{redis_database(worker_index())}"
 TEST_SECRET = "test-secret-that-is-long-enough-for-keystead-0123456789"
 # Fast Argon2id parameters: the algorithm is the same, only the cost is lower.
 FAST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8192}

@@ -20,6 +20,7 @@ from keystead.runtime import Runtime
 from keystead.store.migrate import upgrade
 from tests.backends import (
     FAST_HASHING,
+    REDIS_URL,
     TEST_SECRET,
     Backend,
     create_database,
@@ -32,9 +33,10 @@ from tests.backends import (
 
 __all__ = ["FAST_HASHING", "TEST_SECRET"]
 
-# The suite-wide scan for plaintext secrets in logs and databases (DESIGN §6), and
-# pytester, with which tests/test_secret_scan.py runs a leaking session of its own.
-pytest_plugins = ["pytester", "tests.secret_scan"]
+# The suite-wide scan for plaintext secrets in logs and databases (DESIGN §6),
+# pytester, with which tests/test_secret_scan.py runs a leaking session of its own, and
+# what running under pytest-xdist needs (the `exclusive` tests' lock).
+pytest_plugins = ["pytester", "tests.secret_scan", "tests.parallel"]
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +72,7 @@ def backend(
     name = create_database(template)
     flush_redis()
     try:
-        yield Backend("postgres", postgres_url(name), "redis://127.0.0.1:6379/15", None)
+        yield Backend("postgres", postgres_url(name), REDIS_URL, None)
     finally:
         drop_database(name)
 

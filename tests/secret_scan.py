@@ -14,11 +14,16 @@ tests type outside HTTP. Where the text comes from: the output pytest captured f
 each test (keystead logs JSON lines to stderr), `*.log` files under the base
 temporary directory (the `keystead serve` subprocesses write theirs there), every
 SQLite file there, and each PostgreSQL test database just before it is dropped.
+
+Under pytest-xdist each worker does all of this for the tests it ran, under its own
+base temporary directory, and hands what it found and counted to the controller
+(`pytest_testnodedown`), which reports the whole run and fails it on any find.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -274,6 +279,10 @@ class SuiteScan:
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     current_test: str = "session setup"
     basetemp: Path | None = None
+    distributed: bool = False
+    """The controller of a pytest-xdist run: the workers run the tests and scan."""
+    collected: dict[str, str] = field(default_factory=dict)
+    """The workers' secrets, as digests (never the values), with their kinds."""
 
     def __post_init__(self) -> None:
         self.scanner = Scanner(self.secrets)
@@ -402,8 +411,14 @@ class SuiteScan:
     def distinct_findings(self) -> list[Finding]:
         return list(dict.fromkeys(self.findings))
 
+    def secret_counts(self) -> Counter[str]:
+        """Secrets by kind, each counted once however many workers saw it."""
+        kinds = dict(self.collected)
+        kinds.update((_digest(value), kind) for value, kind in self.secrets.kinds.items())
+        return Counter(kinds.values())
+
     def summary(self) -> str:
-        counts = self.secrets.counts()
+        counts = self.secret_counts()
         collected = ", ".join(f"{counts[kind]} {kind}s" for kind in KINDS)
         found = len(self.distinct_findings())
         parts = ", ".join(f"{part} {seconds:.1f}" for part, seconds in self.seconds.items())
@@ -415,8 +430,45 @@ class SuiteScan:
             f"in {sum(self.seconds.values()):.1f} s ({parts or 'nothing to do'})"
         )
 
+    # A pytest-xdist worker's part, sent to the controller at the worker's end
+
+    def worker_report(self) -> dict[str, Any]:
+        """What was found and counted, in types execnet can send; no secret in it."""
+        return {
+            "collected": {_digest(value): kind for value, kind in self.secrets.kinds.items()},
+            "findings": [[f.kind, f.location, f.preview] for f in self.distinct_findings()],
+            "counts": [
+                self.log_bytes,
+                self.log_sources,
+                self.sqlite_files,
+                self.postgres_databases,
+                self.rows,
+            ],
+            "unreadable": list(self.unreadable),
+            "seconds": dict(self.seconds),
+        }
+
+    def add_worker_report(self, report: dict[str, Any]) -> None:
+        self.collected.update(report["collected"])
+        self.findings.extend(Finding(*finding) for finding in report["findings"])
+        log_bytes, log_sources, sqlite_files, postgres_databases, rows = report["counts"]
+        self.log_bytes += log_bytes
+        self.log_sources += log_sources
+        self.sqlite_files += sqlite_files
+        self.postgres_databases += postgres_databases
+        self.rows += rows
+        self.unreadable.extend(report["unreadable"])
+        for part, seconds in report["seconds"].items():
+            self.seconds[part] += seconds
+
+
+def _digest(value: str) -> str:
+    data = value.encode("utf-8", errors="surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
 
 _KEY = pytest.StashKey[SuiteScan]()
+_WORKER_REPORT = "keystead_secret_scan"
 # The running session's scan, for hooks that are given no config.
 _active: list[SuiteScan] = []
 
@@ -471,6 +523,11 @@ def _secret_scan_basetemp(
     suite_scan(request.config).basetemp = tmp_path_factory.getbasetemp()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # pytest-xdist registers its controller's session as "dsession" while configuring.
+    suite_scan(session.config).distributed = session.config.pluginmanager.has_plugin("dsession")
+
+
 def pytest_runtest_logstart(nodeid: str) -> None:
     # Test databases are dropped in teardown; the report names the test that dropped one.
     _active[-1].current_test = nodeid
@@ -480,6 +537,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # Sections carry what pytest captured, for passing tests too. Each report repeats
     # the earlier phases' sections, so only its own phase's are new.
     scan = _active[-1]
+    if scan.distributed:
+        return  # the worker that ran the test scanned them, knowing its secrets
     with scan.timed("logs"):
         for title, text in report.sections:
             # Titles are "Captured <stdout|stderr|log> <setup|call|teardown>".
@@ -496,6 +555,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     scan = suite_scan(session.config)
     if scan.basetemp is not None and scan.basetemp.exists():
         scan.scan_files(scan.basetemp)
+    workeroutput: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[_WORKER_REPORT] = scan.worker_report()
     # Under CI a database the scan could not read is a gap, as a missing service is.
     unread = scan.unreadable and os.environ.get("CI") == "true"
     if (scan.distinct_findings() or unread) and session.exitstatus in (
@@ -503,6 +565,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         pytest.ExitCode.NO_TESTS_COLLECTED,
     ):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """On the controller of a pytest-xdist run: a worker has ended, with its report."""
+    scan = suite_scan(node.config)
+    report = getattr(node, "workeroutput", {}).get(_WORKER_REPORT)
+    if report is None:  # it crashed before its end: its logs and files went unscanned
+        scan.unreadable.append(f"what worker {node.gateway.id} saw (it ended without a report)")
+        return
+    scan.add_worker_report(report)
 
 
 def pytest_terminal_summary(

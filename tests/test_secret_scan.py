@@ -195,3 +195,71 @@ def test_a_leaking_session_fails_and_shows_previews_only(pytester: pytest.Pytest
         ]
     )
     assert plain not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_workers_report_carries_its_finds_and_counts_but_no_secret() -> None:
+    worker = SuiteScan()
+    plain = tokens.mint("kst")
+    worker.secrets.add(TOKEN, plain)
+    worker.scan_log("captured stderr (call) of test t", f"lookup failed for {plain}")
+    report = worker.worker_report()
+    assert plain not in repr(report)
+    controller = SuiteScan()
+    controller.add_worker_report(report)
+    controller.add_worker_report(SuiteScan().worker_report())  # a worker that saw nothing
+    assert controller.distinct_findings() == worker.distinct_findings()
+    assert controller.secret_counts() == worker.secret_counts()  # the test passwords once
+    assert (controller.log_sources, controller.log_bytes) == (1, worker.log_bytes)
+
+
+def test_a_leak_in_a_pytest_xdist_worker_fails_the_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plains = [tokens.mint("kst"), tokens.mint("kst")]
+    pytester.makeconftest(
+        f"""
+        import sys
+
+        # The workers are new processes: they find the suite's plugin where it lives.
+        sys.path.insert(0, {str(Path(__file__).parents[1])!r})
+        pytest_plugins = ["tests.secret_scan"]
+        """
+    )
+    pytester.makepyfile(
+        test_leaks=f"""
+        import sqlite3
+        import sys
+
+        def test_leak_in_output():
+            print("lookup failed for {plains[0]}", file=sys.stderr)
+
+        def test_leak_in_a_database(tmp_path):
+            with sqlite3.connect(tmp_path / "app.db") as connection:
+                connection.execute("CREATE TABLE seen (credential TEXT)")
+                connection.execute("INSERT INTO seen VALUES ('{plains[1]}')")
+            connection.close()
+        """
+    )
+    basetemp = pytester.path / "leaking-session"
+    try:
+        # One worker, a new process, with no plugin but xdist and the scan: each costs
+        # seconds to import there.
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        result = pytester.runpytest_inprocess(
+            "-p", "xdist", "-n", "1", "-p", "no:cacheprovider", f"--basetemp={basetemp}"
+        )
+    finally:
+        shutil.rmtree(basetemp, ignore_errors=True)
+        (pytester.path / "test_leaks.py").unlink()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    first, second = (tokens.preview(plain, "kst") for plain in plains)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*plaintext secrets in logs or databases*",
+            f"token {first} in captured stderr (call) of test test_leaks.py::test_leak_in_output",
+            f"token {second} in table seen of SQLite file test_leak_in_a_database0/app.db",
+            "secret scan: 2 plaintext secrets found;*(1 SQLite files, 0 PostgreSQL databases)*",
+            "*2 passed*",
+        ]
+    )
+    assert all(plain not in result.stdout.str() + result.stderr.str() for plain in plains)

@@ -23,6 +23,7 @@ from tests.backends import (
 )
 from tests.fuzz.stats import STATS_KEY, FuzzStats
 from tests.fuzz.target import ACTIVE, FuzzTarget, fuzz_settings, seed, sign_in
+from tests.parallel import hand_summary
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +40,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("keystead fuzz")
     for line in stats.summary_lines():
         terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stats = session.config.stash.get(STATS_KEY, None)
+    if stats is not None:
+        hand_summary(session.config, "keystead fuzz", stats.summary_lines())
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -14,6 +14,7 @@ import pytest
 from tests.backends import REDIS_URL, create_database, drop_database, flush_redis, postgres_url
 from tests.catalogue import ALL_PERMISSIONS
 from tests.factories import PASSWORD
+from tests.parallel import hand_summary
 from tests.server.conftest import Server, start_server, stop_server
 
 
@@ -134,6 +135,12 @@ class ConcurrencyStats:
             mismatches,
         )
 
+    def summary_line(self) -> str:
+        return (
+            f"concurrency fuzz: {self.operations} operations in {self.rounds} rounds of random "
+            f"interleavings (seed {self.seed}) on two instances, {self.mismatches} mismatches"
+        )
+
 
 CONCURRENCY_STATS = pytest.StashKey[ConcurrencyStats]()
 
@@ -143,7 +150,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if stats is None or not stats.rounds:
         return
     terminalreporter.section("keystead concurrency fuzz")
-    terminalreporter.write_line(
-        f"concurrency fuzz: {stats.operations} operations in {stats.rounds} rounds of random "
-        f"interleavings (seed {stats.seed}) on two instances, {stats.mismatches} mismatches"
-    )
+    terminalreporter.write_line(stats.summary_line())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stats = session.config.stash.get(CONCURRENCY_STATS, None)
+    if stats is not None and stats.rounds:
+        hand_summary(session.config, "keystead concurrency fuzz", [stats.summary_line()])

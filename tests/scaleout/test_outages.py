@@ -141,6 +141,7 @@ def test_redis_down_can_be_configured_to_fail_open(
             assert response.status_code == 200
 
 
+@pytest.mark.exclusive  # every other test uses this PostgreSQL server (tests/parallel.py)
 def test_postgresql_restart_is_survived_without_restarting_keystead(cluster: Cluster) -> None:
     owner = sign_up(cluster.a)
     before = owner.create_token(["account:read"], name="before the restart")

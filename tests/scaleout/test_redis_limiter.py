@@ -68,6 +68,7 @@ async def test_a_huge_limit_still_counts_exactly(prefix: str) -> None:
     assert sorted(d.remaining for d in decisions) == list(range(1_000_000_000 - 500, 1_000_000_000))
 
 
+@pytest.mark.exclusive  # every client of this Redis forgets the script (tests/parallel.py)
 async def test_a_redis_that_forgot_the_script_is_taught_it_again(prefix: str) -> None:
     limiter = RedisLimiter(REDIS_URL, "5/minute", "rate", prefix)
     assert (await limiter.hit("account")).remaining == 4
@@ -83,6 +84,7 @@ async def test_reset_empties_the_window(prefix: str) -> None:
     assert (await limiter.hit("account")).allowed
 
 
+@pytest.mark.exclusive  # the pause holds every client of this Redis (tests/parallel.py)
 async def test_a_redis_that_does_not_answer_in_time_fails_every_waiter_then_recovers(
     prefix: str,
 ) -> None:

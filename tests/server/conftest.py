@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import subprocess
@@ -16,11 +17,35 @@ import pytest
 
 from tests.backends import TEST_SECRET
 
+# One socket per port handed out, held until this process ends (see `free_port`).
+_RESERVED: dict[int, socket.socket | None] = {}
+
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
+    """A port nothing listens on now, that this process has not handed out before, and
+    that no other test process (another pytest-xdist worker, another run) has either.
+
+    The caller binds it later (a server subprocess, nginx, an SMTP thread), so the
+    kernel may hand the same port to another process in between. The test processes
+    agree among themselves with a name in Linux's abstract socket namespace per port,
+    held by the process that took the port and released when it exits.
+    """
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+        if port in _RESERVED:
+            continue
+        claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            claim.bind(f"\0keystead-tests-port-{port}")
+        except OSError as error:
+            claim.close()
+            if error.errno == errno.EADDRINUSE:
+                continue  # another test process holds it
+            _RESERVED[port] = None  # no abstract namespace here: only this process agrees
+            return port
+        _RESERVED[port] = claim
         return port
 
 
