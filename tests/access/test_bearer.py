@@ -58,6 +58,10 @@ async def test_malformed_or_mistyped_token_is_refused_without_a_query(
     statements: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        # The instance's own background reads (the invalidation journal, polled every
+        # 0.25 s) are not the request's.
+        if "credential_events" in statement:
+            return
         if statement.split()[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
             statements.append(statement)
 

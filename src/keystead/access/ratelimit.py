@@ -10,6 +10,8 @@ the moment `Retry-After` names on a 429.
 
 from __future__ import annotations
 
+import math
+
 from keystead.access.principal import Principal
 from keystead.errors import TooManyAttempts
 from keystead.limiter import Decision, Limiter
@@ -23,7 +25,9 @@ def rate_headers(decision: Decision, now: float) -> list[tuple[bytes, bytes]]:
     return [
         (b"x-ratelimit-limit", b"%d" % limit),
         (b"x-ratelimit-remaining", b"%d" % remaining),
-        (b"x-ratelimit-reset", b"%d" % (int(now) + reset)),
+        # From the exact moment, not `int(now) + reset`: that differs by a second
+        # between two answers a moment apart on either side of a second's turn.
+        (b"x-ratelimit-reset", b"%d" % math.ceil(now + decision.reset_in)),
         (b"ratelimit-policy", f"{POLICY};q={limit};w={decision.window}".encode()),
         (b"ratelimit", f"{POLICY};r={remaining};t={reset}".encode()),
     ]

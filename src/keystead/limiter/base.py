@@ -19,6 +19,9 @@ class Decision:
     refused."""
     window: int
     """The window's length in seconds."""
+    reset_in: float = 0.0
+    """`reset_after` before rounding up: the epoch second of the reset is computed from
+    it, so two answers a moment apart name the same second."""
 
 
 class Limiter(Protocol):

@@ -64,13 +64,15 @@ class MemoryLimiter:
         self._windows.pop(key, None)
 
     def _admitted(self, window: deque[float], now: float) -> Decision:
-        reset = math.ceil(window[0] + self._period - now) if window else 0
-        return Decision(True, self.limit, self.limit - len(window), 0, max(0, reset), self.window)
+        exact = max(0.0, window[0] + self._period - now) if window else 0.0
+        remaining = self.limit - len(window)
+        return Decision(True, self.limit, remaining, 0, math.ceil(exact), self.window, exact)
 
     def _refused(self, window: deque[float], now: float) -> Decision:
         # The oldest admitted request leaves the window first; then one more fits.
-        wait = max(1, math.ceil(window[0] + self._period - now))
-        return Decision(False, self.limit, 0, wait, wait, self.window)
+        exact = max(0.0, window[0] + self._period - now)
+        wait = max(1, math.ceil(exact))
+        return Decision(False, self.limit, 0, wait, wait, self.window, exact)
 
     def _sweep(self, now: float) -> None:
         self._hits_since_sweep = 0

@@ -89,12 +89,14 @@ class RedisLimiter:
         # Another instance may have stamped it a moment after this call read its
         # clock, so the wait is capped at the period: never more than a window.
         wait = min(float(oldest) + self._period - now, self._period)
+        exact = max(0.0, wait)
         if admitted:
-            reset = max(0, math.ceil(wait)) if int(count) else 0
+            if not int(count):
+                exact = 0.0
             remaining = max(0, self.limit - int(count))
-            return Decision(True, self.limit, remaining, 0, reset, self.window)
-        refused_for = max(1, math.ceil(wait))
-        return Decision(False, self.limit, 0, refused_for, refused_for, self.window)
+            return Decision(True, self.limit, remaining, 0, math.ceil(exact), self.window, exact)
+        refused_for = max(1, math.ceil(exact))
+        return Decision(False, self.limit, 0, refused_for, refused_for, self.window, exact)
 
     async def hit(self, key: str) -> Decision:
         return await self._run(key, f"{self._member_prefix}:{next(self._sequence)}")
