@@ -12,7 +12,7 @@ from keystead.audit import AuditAction
 from keystead.clock import Clock
 from keystead.errors import NotFound
 from keystead.services.account_keys import ACCOUNT_KEY
-from keystead.services.accounts import normalise_email
+from keystead.services.accounts import identified_by, normalise_email
 from keystead.store.db import Database
 from keystead.store.models import Account, ApiToken, AuditEvent, WebSession
 
@@ -60,12 +60,11 @@ class AccountDirectory:
     async def overview(self, email_number_or_address: str) -> AccountOverview:
         """One account by its exact email, number or wallet address."""
         key = email_number_or_address.strip()
-        if key.lower().startswith("0x"):
-            condition = func.lower(Account.wallet_address) == key.lower()
-        elif "@" in key:
-            condition = Account.email == normalise_email(key)
-        else:
-            condition = Account.number == key.upper()
+        condition = (
+            func.lower(Account.wallet_address) == key.lower()
+            if key.lower().startswith("0x")
+            else identified_by(key)
+        )
         now = self._clock.now()
         async with self._db.read() as session:
             account = (await session.execute(select(Account).where(condition))).scalar_one_or_none()

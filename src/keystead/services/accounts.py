@@ -8,7 +8,7 @@ from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 
 from keystead.access import tokens
@@ -54,6 +54,20 @@ def check_password(password: str) -> None:
             "password",
             f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
         )
+
+
+def identified_by(email_or_number: str) -> ColumnElement[bool]:
+    """The account an operator or owner names: by email (any spelling of it) or number."""
+    key = email_or_number.strip()
+    return Account.email == normalise_email(key) if "@" in key else Account.number == key.upper()
+
+
+async def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    """Argon2id off the event loop; a malformed hash is a mismatch, not an error."""
+    try:
+        return await to_thread.run_sync(hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 class AccountService:
@@ -120,7 +134,7 @@ class AccountService:
                 raise TooManyAttempts(decision.retry_after)
         account = await self.find(email)
         stored_hash = account.password_hash if account is not None else None
-        matches = await self._verify(stored_hash or self._dummy_hash, password)
+        matches = await verify_password(self._hasher, stored_hash or self._dummy_hash, password)
         if matches and account is not None and stored_hash and account.suspended_at is None:
             await self._per_account.reset(email)
             entry = Entry(AuditAction.LOGIN_SUCCEEDED, account.id, details={"method": PASSWORD})
@@ -136,19 +150,10 @@ class AccountService:
         await self._audit.record(failed, Actor.anyone(client))
         raise InvalidCredentials
 
-    async def _verify(self, password_hash: str, password: str) -> bool:
-        try:
-            return await to_thread.run_sync(self._hasher.verify, password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
     async def find(self, email_or_number: str) -> Account | None:
-        key = email_or_number.strip()
-        condition = (
-            Account.email == normalise_email(key) if "@" in key else Account.number == key.upper()
-        )
+        statement = select(Account).where(identified_by(email_or_number))
         async with self._db.read() as session:
-            return (await session.execute(select(Account).where(condition))).scalar_one_or_none()
+            return (await session.execute(statement)).scalar_one_or_none()
 
     async def get(self, account_id: int) -> Account:
         async with self._db.read() as session:

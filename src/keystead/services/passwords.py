@@ -17,7 +17,6 @@ from datetime import timedelta
 import structlog
 from anyio import to_thread
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +30,12 @@ from keystead.mail import outbox
 from keystead.mail.account_messages import password_changed, password_reset
 from keystead.mail.outbox import Sealing
 from keystead.services.account_links import PASSWORD_RESET, AccountLinks
-from keystead.services.accounts import check_password, normalise_email
+from keystead.services.accounts import (
+    check_password,
+    identified_by,
+    valid_email,
+    verify_password,
+)
 from keystead.services.email_verification import SPENT_LINK
 from keystead.store.db import Database
 from keystead.store.models import Account
@@ -41,7 +45,6 @@ logger = structlog.get_logger("keystead.accounts")
 RESET_LIFETIME = timedelta(minutes=30)
 RESET_PAGE = "/password/reset"
 FORGOT_PAGE = "/password/forgot"
-MAX_EMAIL_LENGTH = 320
 
 
 class PasswordService:
@@ -76,9 +79,9 @@ class PasswordService:
 
     async def request(self, email: str, client: str) -> None:
         """Mail a reset link if an account uses `email`; the same answer either way."""
-        email = normalise_email(email)
-        if not email or len(email) > MAX_EMAIL_LENGTH or "@" not in email:
-            raise InvalidInput("email", "must be an email address")
+        # Registration's own check: its reason says what is wrong with the spelling,
+        # which tells nothing about accounts.
+        email = valid_email(email)
         for limiter, key in ((self._per_address, client), (self._per_email, email)):
             decision = await limiter.hit(key)
             if not decision.allowed:
@@ -107,12 +110,9 @@ class PasswordService:
     async def issue_for(self, email_or_number: str, *, by: Actor) -> tuple[Account, str]:
         """The operator's reset (`keystead account reset-password`): a link for the
         account, mailed to it, and returned so it can be handed over another way."""
-        key = email_or_number.strip()
-        condition = (
-            Account.email == normalise_email(key) if "@" in key else Account.number == key.upper()
-        )
+        statement = select(Account).where(identified_by(email_or_number))
         async with self._db.transaction() as session:
-            account = (await session.execute(select(Account).where(condition))).scalar_one_or_none()
+            account = (await session.execute(statement)).scalar_one_or_none()
             if account is None:
                 raise NotFound("Account")
             if account.email is None:
@@ -192,7 +192,7 @@ class PasswordService:
         decision = await self._login_per_account.hit(account.email)
         if not decision.allowed:
             raise TooManyAttempts(decision.retry_after)
-        if not await self._verify(account.password_hash, current):
+        if not await verify_password(self._hasher, account.password_hash, current):
             raise InvalidInput("current_password", "is not this account's password")
         if current == new:
             raise InvalidInput("new_password", "is the current password; choose a new one")
@@ -215,9 +215,3 @@ class PasswordService:
             outbox.queue(session, account.email, notice, now)
         await self._login_per_account.reset(account.email)
         return ended
-
-    async def _verify(self, password_hash: str, password: str) -> bool:
-        try:
-            return await to_thread.run_sync(self._hasher.verify, password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False

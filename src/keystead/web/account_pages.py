@@ -12,7 +12,7 @@ from keystead.api.deps import AppRuntime
 from keystead.errors import Conflict, InvalidInput, KeysteadError, NotFound, TooManyAttempts
 from keystead.services.accounts import check_password
 from keystead.web.flash import ERROR, Flash
-from keystead.web.forms import FieldErrors, checked_form, text
+from keystead.web.forms import PASSWORDS_DIFFER, FieldErrors, checked_form, text
 from keystead.web.page_route import PageRoute, pages_of, readable
 from keystead.web.visitor import Member, SignedIn
 
@@ -24,7 +24,6 @@ PASSWORD_LABELS = {
     "new_password": "New password",
     "new_password_again": "New password again",
 }
-DIFFERENT = "The two new passwords differ; type the same password twice."
 
 
 async def _account_page(
@@ -95,7 +94,7 @@ async def _change_password(
         errors.add("current_password", "Type your current password.")
     errors.check(lambda: check_password(new))
     if new != text(form, "new_password_again"):
-        errors.add("new_password_again", DIFFERENT)
+        errors.add("new_password_again", PASSWORDS_DIFFER)
     if not errors:
         try:
             ended = await runtime.passwords.change(

@@ -12,7 +12,7 @@ from keystead.api.deps import AppRuntime, client_address
 from keystead.errors import InvalidCredentials, InvalidInput, KeysteadError
 from keystead.services.accounts import MAX_PASSWORD_LENGTH, check_password, valid_email
 from keystead.web.flash import Flash
-from keystead.web.forms import FieldErrors, checked_form, local_path, text
+from keystead.web.forms import PASSWORDS_DIFFER, FieldErrors, checked_form, local_path, text
 from keystead.web.page_route import PageRoute, pages_of, readable
 from keystead.web.visitor import FORM_COOKIE, AnyVisitor, SignedIn, Visitor
 
@@ -111,7 +111,7 @@ async def register(request: Request, visitor: AnyVisitor, runtime: AppRuntime) -
     errors.check(lambda: valid_email(email))
     errors.check(lambda: check_password(password))
     if password != text(form, "password_again"):
-        errors.add("password_again", "The two passwords differ; type the same password twice.")
+        errors.add("password_again", PASSWORDS_DIFFER)
     if errors:
         return _register_form(request, visitor, email=email, errors=errors, status=422)
     try:

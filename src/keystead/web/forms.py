@@ -17,6 +17,7 @@ from keystead.web.visitor import Visitor
 T = TypeVar("T")
 
 CSRF_FIELD = "csrf_token"
+PASSWORDS_DIFFER = "The two passwords differ; type the same password twice."
 _MAX_FIELDS = 50
 _MAX_PART_BYTES = 64 * 1024
 _MAX_PATH_LENGTH = 500

@@ -15,7 +15,7 @@ from keystead.services.accounts import check_password
 from keystead.services.email_verification import VERIFY_PAGE
 from keystead.services.passwords import FORGOT_PAGE, RESET_PAGE
 from keystead.web.flash import Flash
-from keystead.web.forms import FieldErrors, checked_form, text
+from keystead.web.forms import PASSWORDS_DIFFER, FieldErrors, checked_form, text
 from keystead.web.page_route import PageRoute, pages_of, readable
 from keystead.web.visitor import AnyVisitor, Visitor
 
@@ -110,7 +110,7 @@ async def reset(
     errors = FieldErrors(RESET_LABELS)
     errors.check(lambda: check_password(password))
     if password != text(form, "password_again"):
-        errors.add("password_again", "The two passwords differ; type the same password twice.")
+        errors.add("password_again", PASSWORDS_DIFFER)
     if not errors:
         try:
             await runtime.passwords.reset(token, password, client_address(request))
