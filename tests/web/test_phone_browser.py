@@ -72,6 +72,13 @@ def assert_fits(page: Page, name: str, *, chart_labels: int = 0) -> None:
     screenshot(page, f"phone-{name}", full_page=False)
 
 
+def follow(page: Page, link: Locator) -> None:
+    """Click a link and wait for the page it opens: measuring mid-navigation would
+    find no document yet."""
+    with page.expect_navigation():
+        link.click()
+
+
 def assert_in_reach(action: Locator) -> None:
     """Visible, and wholly on the screen once scrolled to: a thumb can press it."""
     action.scroll_into_view_if_needed()
@@ -145,19 +152,19 @@ def test_the_token_pages_fit_a_phone(page: Page, live: Server) -> None:
     for action in ("Usage of token", "Edit token", "Roll token", "Revoke token"):
         assert_in_reach(row.get_by_role("link", name=re.compile(f"^{action}")))
 
-    row.get_by_role("link", name=re.compile("^Usage of token")).click()
+    follow(page, row.get_by_role("link", name=re.compile("^Usage of token")))
     assert_fits(page, "token-usage", chart_labels=8)
     page.go_back()
-    row.get_by_role("link", name=re.compile("^Edit token")).click()
+    follow(page, row.get_by_role("link", name=re.compile("^Edit token")))
     assert_fits(page, "token-edit")
     assert_in_reach(page.get_by_role("button", name="Save changes"))
     assert_in_reach(page.get_by_role("button", name="Extend"))
     page.go_back()
-    row.get_by_role("link", name=re.compile("^Roll token")).click()
+    follow(page, row.get_by_role("link", name=re.compile("^Roll token")))
     assert_fits(page, "token-roll")
     assert_in_reach(page.get_by_role("button", name="Roll token"))
     page.go_back()
-    row.get_by_role("link", name=re.compile("^Revoke token")).click()
+    follow(page, row.get_by_role("link", name=re.compile("^Revoke token")))
     assert_fits(page, "token-revoke")
     assert_in_reach(page.get_by_role("button", name="Revoke token"))
     page.get_by_role("button", name="Revoke token").click()
@@ -181,11 +188,11 @@ def test_the_bots_pages_fit_a_phone(page: Page, live: Server) -> None:
     for switch in switches.all():
         assert_in_reach(switch)
     live_bot = page.get_by_role("link", name=re.compile("^(Enable|Disable) live bot")).first
-    live_bot.click()
+    follow(page, live_bot)
     assert_fits(page, "bot-switch-live")
     assert_in_reach(page.get_by_role("button", name=re.compile("^(Enable|Disable) bot$")))
-    page.get_by_role("link", name="Cancel").click()
-    page.locator("table.bots tbody th a").first.click()
+    follow(page, page.get_by_role("link", name="Cancel"))
+    follow(page, page.locator("table.bots tbody th a").first)
     expect(page.locator("#equity-chart")).to_be_visible()
     # Two charts of a year: value labels on both, and the months that fit a phone.
     assert_fits(page, "bot", chart_labels=10)
