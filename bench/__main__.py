@@ -25,11 +25,13 @@ from bench.memory import measure_memory
 from bench.peer import measure_peer
 from bench.propagation import measure_propagation
 from bench.results import Results
+from bench.routes import measure_routes, versions
 from bench.throughput import Throughput, cores_note, measure_access_path, measure_floor
 from bench.verification import SAMPLE, populated, verification_costs
 from keystead.config import Settings
 
 SCENARIOS = (
+    "routes",
     "throughput",
     "instructions",
     "analytics",
@@ -96,6 +98,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="keystead-bench-") as folder:
         workdir = Path(folder)
         keystead_guarded = None
+        if "routes" in arguments.only:
+            _routes(arguments, workdir, deployments, results)
         if "throughput" in arguments.only or "peer" in arguments.only:
             keystead_guarded = _throughput(arguments, workdir, deployments, results)
         if "instructions" in arguments.only:
@@ -169,6 +173,24 @@ def _throughput(
             "authenticated ≥ 0.7× unauthenticated (PostgreSQL + Redis)", scaled.ratio, 0.7
         )
     return sqlite.guarded_per_second
+
+
+def _routes(
+    arguments: argparse.Namespace,
+    workdir: Path,
+    deployments: list[tuple[str, Callable[[Path, str], AbstractContextManager[Deployment]]]],
+    results: Results,
+) -> None:
+    missing = callgrind_missing()
+    if missing:
+        results.notes.append(f"routes skipped: {missing}")
+        return
+    requests = 20 if arguments.quick else 100
+    results.notes.append(f"Routes measured on {versions()}")
+    for label, deploy in deployments:
+        say(f"routes: {label}, keystead serve (INFO, warning) and bare Starlette under callgrind")
+        with deploy(workdir, "routes") as deployment:
+            measure_routes(deployment, results, requests=requests)
 
 
 def _instructions(

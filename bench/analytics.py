@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.app import GUARDED_PATH
 from bench.deployments import Deployment
-from bench.instructions import ROUNDS, _count, callgrind_missing, callgrind_wrapper
+from bench.instructions import ROUNDS, callgrind_missing, callgrind_wrapper, count_instructions
 from bench.load import CONNECTIONS, LoadResult, describe, measure
 from bench.results import Results
 from bench.servers import serve
@@ -87,7 +87,9 @@ def measure_analytics_instructions(
                 wrapper=wrapper,
                 start_timeout=300,
             ) as server:
-                batches = [_count(server, dumps, GUARDED_PATH, token) for _ in range(ROUNDS)]
+                batches = [
+                    count_instructions(server, dumps, GUARDED_PATH, token) for _ in range(ROUNDS)
+                ]
         counted[mode] = min(batches)
         results.add(
             section,

@@ -48,28 +48,39 @@ def callgrind_wrapper(dumps: Path) -> list[str]:
     ]
 
 
-async def _send(url: str, path: str, token: str | None, count: int) -> None:
+async def _send(
+    url: str, path: str, token: str | None, count: int, method: str = "GET", body: bytes = b""
+) -> None:
     async with Connection(url) as connection:
-        request = connection.request(path, token)
+        request = connection.request(path, token, method, body)
         for _ in range(count):
             status = await connection.send(request)
             if not 200 <= status < 300:
-                raise RuntimeError(f"{path} answered {status}")
+                raise RuntimeError(f"{method} {path} answered {status}")
 
 
-def _count(server: Server, dumps: Path, path: str, token: str | None) -> float:
-    """Instructions per request of one batch."""
-    asyncio.run(_send(server.url, path, token, 50))  # warm, not counted
+def count_instructions(
+    server: Server,
+    dumps: Path,
+    path: str,
+    token: str | None,
+    *,
+    requests: int = REQUESTS,
+    method: str = "GET",
+    body: bytes = b"",
+) -> float:
+    """Instructions per request of one batch of `requests`, after 50 uncounted ones."""
+    asyncio.run(_send(server.url, path, token, 50, method, body))  # warm, not counted
     pid = str(server.process.pid)
     subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
-    asyncio.run(_send(server.url, path, token, REQUESTS))
+    asyncio.run(_send(server.url, path, token, requests, method, body))
     subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
     before = set(dumps.iterdir())
     subprocess.run(["callgrind_control", "--dump", pid], check=True, capture_output=True)
     (dump,) = set(dumps.iterdir()) - before  # a dump also zeroes the counters
     for line in dump.read_text().splitlines():
         if line.startswith("totals:"):
-            return int(line.split()[1]) / REQUESTS
+            return int(line.split()[1]) / requests
     raise RuntimeError(f"no totals in {dump}")
 
 
@@ -89,8 +100,8 @@ def measure_instructions(deployment: Deployment, results: Results) -> float:
         ) as server:
             opened, guarded = [], []
             for _ in range(ROUNDS):
-                opened.append(_count(server, dumps, OPEN_PATH, None))
-                guarded.append(_count(server, dumps, GUARDED_PATH, token))
+                opened.append(count_instructions(server, dumps, OPEN_PATH, None))
+                guarded.append(count_instructions(server, dumps, GUARDED_PATH, token))
     section = f"Instructions per request, callgrind ({deployment.name}, {REQUESTS} per batch)"
     results.add(
         section,

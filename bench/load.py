@@ -158,7 +158,7 @@ def parse_wrk(output: str) -> LoadResult:
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection sending GETs: small enough to stay out of the way."""
+    """One keep-alive HTTP/1.1 connection: small enough to stay out of the way."""
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
@@ -175,12 +175,17 @@ class Connection:
         if self._writer is not None:
             self._writer.close()
 
-    def request(self, path: str, token: str | None = None) -> bytes:
-        """The bytes of one GET, to pass to `send` (built once, sent many times)."""
+    def request(
+        self, path: str, token: str | None = None, method: str = "GET", body: bytes = b""
+    ) -> bytes:
+        """The bytes of one request, to pass to `send` (built once, sent many times);
+        a body is sent as JSON."""
         headers = f"Host: {self.netloc}\r\n"
         if token:
             headers += f"Authorization: Bearer {token}\r\n"
-        return f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode("latin-1")
+        if body:
+            headers += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        return f"{method} {path} HTTP/1.1\r\n{headers}\r\n".encode("latin-1") + body
 
     async def send(self, request: bytes) -> int:
         """Send one request, read its whole answer, return its status."""

@@ -63,20 +63,39 @@ def serve(
     answers. `wrapper` goes before the interpreter (a profiler, say)."""
     port = free_port()
     command = [
-        *(wrapper or []),
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        factory,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
+        *["-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port)],
+        *["--no-access-log", "--log-level", "warning"],
     ]
+    with run_server(name, command, port, env, ready_path, wrapper, start_timeout) as server:
+        yield server
+
+
+@contextmanager
+def serve_keystead(
+    name: str,
+    env: dict[str, str],
+    wrapper: list[str] | None = None,
+    start_timeout: float = 60.0,
+) -> Iterator[Server]:
+    """Run `keystead serve` itself, as operators do, until the block ends."""
+    port = free_port()
+    command = ["-m", "keystead", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with run_server(name, command, port, env, "/healthz", wrapper, start_timeout) as server:
+        yield server
+
+
+@contextmanager
+def run_server(
+    name: str,
+    arguments: list[str],
+    port: int,
+    env: dict[str, str],
+    ready_path: str,
+    wrapper: list[str] | None,
+    start_timeout: float,
+) -> Iterator[Server]:
+    """`python <arguments>` (after `wrapper`), serving on `port`, until the block ends."""
+    command = [*(wrapper or []), sys.executable, *arguments]
     if pinning():
         command = ["taskset", "-c", str(SERVER_CPU), *command]
     # The server's own output (a peer's tracebacks under load) goes to a file, not
