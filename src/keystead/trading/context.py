@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -19,6 +19,9 @@ from keystead.trading.services.reports import ReportService
 from keystead.trading.services.variables import VariableService
 from keystead.trading.settings import TradingSettings
 
+if TYPE_CHECKING:
+    from keystead.trading.api.position_answers import PositionAnswers
+
 
 @dataclass(frozen=True, slots=True)
 class Trading:
@@ -29,11 +32,16 @@ class Trading:
     variables: VariableService
     reports: ReportService
     brokers: BrokerConnectionService
+    position_answers: PositionAnswers
+    """Closed positions serialised once, for this process's listings."""
 
 
 def start(runtime: Runtime, settings: TradingSettings | None = None) -> Trading:
     """The services over the platform's database and clock; paper bots trade on the
     paper engine, live bots on the engine `KEYSTEAD_EXECUTION_ENGINE` names."""
+    # Here, not at the top: the routes import this module, and this one the routes' package.
+    from keystead.trading.api.position_answers import PositionAnswers
+
     settings = settings or TradingSettings()
     engines = Backends(paper=PaperBackend(), live=live_engine(settings.execution_engine))
     db, clock = runtime.db, runtime.clock
@@ -45,6 +53,7 @@ def start(runtime: Runtime, settings: TradingSettings | None = None) -> Trading:
         variables=VariableService(db, clock),
         reports=ReportService(db, clock),
         brokers=BrokerConnectionService(db),
+        position_answers=PositionAnswers(),
     )
 
 

@@ -9,7 +9,7 @@ from keystead.access.authorize import requires
 from keystead.api.collection import collection
 from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
-from keystead.envelope import ok
+from keystead.envelope import ok, ok_serialised
 from keystead.trading.api import views
 from keystead.trading.api.params import Filters
 from keystead.trading.context import from_request
@@ -24,10 +24,15 @@ router = APIRouter(prefix="/v1/bots/positions", tags=["v1 positions"])
 async def list_positions(request: Request, filters: Filters) -> Response:
     """The account's positions, newest first, 100 a page: fetch the next page while a page
     is full."""
-    positions = await from_request(request).positions.for_account(
-        principal_of(request).account_id, filters.listing()
+    trading = from_request(request)
+    answers = trading.position_answers
+    page = await trading.positions.page(
+        principal_of(request).account_id, filters.listing(), answers.bots
     )
-    return ok([views.position(item) for item in positions], "Positions retrieved")
+    missing = answers.missing(page)
+    if missing:
+        page = await trading.positions.complete(page, missing)
+    return ok_serialised(answers.items(page), "Positions retrieved")
 
 
 @router.get("/{number}", response_model=Envelope[PositionResponse])

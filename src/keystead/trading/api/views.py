@@ -21,7 +21,7 @@ from keystead.trading.services.orders import OrderDetails
 from keystead.trading.services.positions import PositionDetails
 from keystead.trading.services.reports import ReportDetails
 from keystead.trading.services.variables import FREE_TEXT, VariableDetails
-from keystead.trading.tables import Bot, Variable
+from keystead.trading.tables import Bot, Position, Variable
 from keystead.trading.wire import (
     BaseBrokerConnection,
     BasicBot,
@@ -165,12 +165,18 @@ def bot(details: BotDetails, include_details: bool = True) -> Json:
 
 
 def position(details: PositionDetails) -> Json:
-    return _position(
+    return position_held_by(
         details.position,
         bot=basic_bot(details.bot),
         broker_connection=base_broker(details.broker),
         is_paper=details.bot.is_paper,
     )
+
+
+def position_held_by(row: Position, *, bot: Any, broker_connection: Any, is_paper: Any) -> Json:
+    """A position with what it shows of the bot holding it given: a closed position is
+    kept serialised with stand-ins there, and its owner's current values put in."""
+    return _position(row, bot=bot, broker_connection=broker_connection, is_paper=is_paper)
 
 
 def order(details: OrderDetails) -> Json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -26,28 +27,46 @@ class PositionDetails:
     broker: BrokerConnection
 
 
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A bot with its broker connection: what a position shows of who holds it."""
+
+    bot: Bot
+    broker: BrokerConnection
+
+
+@dataclass(frozen=True, slots=True)
+class PositionPage:
+    """One page of a listing: its positions' ids in order; the rows of those the caller
+    did not already hold, with their owners; and the owners of every one listed."""
+
+    ids: list[int]
+    loaded: dict[int, PositionDetails]
+    owners: dict[int, Owner]
+    """By bot id."""
+
+    def details(self) -> list[PositionDetails]:
+        return [self.loaded[position_id] for position_id in self.ids]
+
+
 COLUMNS = Columns(Position.bot_id, Position.status, Position.entered_at, Position.id)
 
 
+async def _owners(session: AsyncSession, bot_ids: set[int]) -> dict[int, Owner]:
+    """The bots and their broker connections, in one query."""
+    if not bot_ids:
+        return {}
+    rows = await session.execute(
+        select(Bot, BrokerConnection)
+        .join(BrokerConnection, BrokerConnection.id == Bot.broker_connection_id)
+        .where(Bot.id.in_(bot_ids))
+    )
+    return {bot.id: Owner(bot, broker) for bot, broker in rows}
+
+
 async def _details(session: AsyncSession, positions: list[Position]) -> list[PositionDetails]:
-    bot_ids = {position.bot_id for position in positions}
-    bots = {
-        bot.id: bot
-        for bot in (await session.execute(select(Bot).where(Bot.id.in_(bot_ids)))).scalars()
-    }
-    broker_ids = {bot.broker_connection_id for bot in bots.values()}
-    brokers = {
-        broker.id: broker
-        for broker in (
-            await session.execute(
-                select(BrokerConnection).where(BrokerConnection.id.in_(broker_ids))
-            )
-        ).scalars()
-    }
-    return [
-        PositionDetails(p, bots[p.bot_id], brokers[bots[p.bot_id].broker_connection_id])
-        for p in positions
-    ]
+    owners = await _owners(session, {position.bot_id for position in positions})
+    return [PositionDetails(p, owners[p.bot_id].bot, owners[p.bot_id].broker) for p in positions]
 
 
 class PositionService:
@@ -58,18 +77,52 @@ class PositionService:
 
     async def for_account(self, account_id: int, listing: Listing) -> list[PositionDetails]:
         """Positions entered in the window, newest first, 100 a page."""
+        return (await self.page(account_id, listing)).details()
+
+    async def page(
+        self, account_id: int, listing: Listing, held: Mapping[int, int] | None = None
+    ) -> PositionPage:
+        """One page of the account's positions, newest first; `held` maps the ids of
+        closed positions the caller keeps already (a closed position never changes) to
+        their bot ids: of those only the owner is read, not the row again."""
+        held = held or {}
         status = status_filter(listing.status, (OPEN, CLOSED), {"CLOSE": CLOSED})
         async with self._db.read() as session:
             bot_id = await owned_bot_id(session, account_id, listing.bot_number)
             statement = page_of(
-                select(Position).where(Position.account_id == account_id),
+                select(Position.id).where(Position.account_id == account_id),
                 COLUMNS,
                 listing,
                 bot_id=bot_id,
                 status=status,
             )
-            positions = list((await session.execute(statement)).scalars())
-            return await _details(session, positions)
+            ids = list((await session.execute(statement)).scalars())
+            wanted = [position_id for position_id in ids if position_id not in held]
+            rows: list[Position] = []
+            if wanted:
+                rows = list(
+                    (
+                        await session.execute(select(Position).where(Position.id.in_(wanted)))
+                    ).scalars()
+                )
+            bot_ids = {row.bot_id for row in rows}
+            bot_ids.update(held[position_id] for position_id in ids if position_id in held)
+            owners = await _owners(session, bot_ids)
+        loaded = {
+            row.id: PositionDetails(row, owners[row.bot_id].bot, owners[row.bot_id].broker)
+            for row in rows
+        }
+        return PositionPage(ids, loaded, owners)
+
+    async def complete(self, page: PositionPage, missing: Iterable[int]) -> PositionPage:
+        """The page with the rows of `missing` read too: positions the caller held when
+        the page was read and has let go of since."""
+        async with self._db.read() as session:
+            rows = await session.execute(select(Position).where(Position.id.in_(missing)))
+            details = await _details(session, list(rows.scalars()))
+        loaded = {**page.loaded, **{item.position.id: item for item in details}}
+        owners = {**page.owners, **{item.bot.id: Owner(item.bot, item.broker) for item in details}}
+        return PositionPage(page.ids, loaded, owners)
 
     async def get(self, account_id: int, number: str) -> PositionDetails:
         async with self._db.read() as session:

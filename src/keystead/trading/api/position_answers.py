@@ -1,0 +1,105 @@
+"""Position listings from closed positions serialised once.
+
+A closed position never changes again (nothing reopens or edits one; an import only
+adds), so its JSON is built the first time it is listed and kept. What it shows of
+the bot holding it (the bot's name and number, its broker connection, paper or live)
+can change, on any instance: those three values are read with every page and put
+into the kept bytes in their places. An open position is built afresh each time.
+A page of kept positions costs one query for its ids and one for their bots.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from keystead.trading.api import views
+from keystead.trading.services.positions import CLOSED, Owner, PositionDetails, PositionPage
+
+CAPACITY = 100_000
+"""Closed positions kept per process, a few KiB each; the oldest kept goes first."""
+
+_OWNER_FIELDS = ("bot", "broker_connection", "is_paper")
+_STAND_INS = {name: f"\x00{name}" for name in _OWNER_FIELDS}
+_STAND_IN_BYTES = tuple(orjson.dumps(_STAND_INS[name]) for name in _OWNER_FIELDS)
+
+Template = tuple[bytes, bytes, bytes, bytes]
+"""A position's JSON cut where its owner's three values go."""
+
+
+def _template(details: PositionDetails) -> Template:
+    body = orjson.dumps(views.position_held_by(details.position, **_STAND_INS))
+    parts: list[bytes] = []
+    start = 0
+    for stand_in in _STAND_IN_BYTES:
+        # In field order, and before any free text (tags, legs): the first one found
+        # after the last is the stand-in itself.
+        at = body.index(stand_in, start)
+        parts.append(body[start:at])
+        start = at + len(stand_in)
+    parts.append(body[start:])
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def _owner_values(owner: Owner) -> tuple[bytes, bytes, bytes]:
+    return (
+        orjson.dumps(views.basic_bot(owner.bot)),
+        orjson.dumps(views.base_broker(owner.broker)),
+        b"true" if owner.bot.is_paper else b"false",
+    )
+
+
+class PositionAnswers:
+    """Closed positions kept serialised, by id, with the id of the bot holding each."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._capacity = capacity
+        self._templates: dict[int, Template] = {}
+        self.bots: dict[int, int] = {}
+        """Position id → bot id of every kept position: what the service need not read."""
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+    def missing(self, page: PositionPage) -> list[int]:
+        """Positions of the page neither kept nor read: let go of by another request
+        between reading the page and answering it."""
+        return [
+            position_id
+            for position_id in page.ids
+            if position_id not in page.loaded and position_id not in self._templates
+        ]
+
+    def items(self, page: PositionPage) -> list[bytes]:
+        """Each position of the page as JSON, in the page's order (call `missing` first)."""
+        owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
+        # Every kept one the page needs is taken before any new one is kept, so
+        # keeping cannot let go of what this page is about to use.
+        found = [self._found(position_id, page) for position_id in page.ids]
+        shown: list[bytes] = []
+        for position_id, (bot_id, template) in zip(page.ids, found, strict=True):
+            bot, broker, is_paper = owners[bot_id]
+            shown.append(
+                b"".join(
+                    (template[0], bot, template[1], broker, template[2], is_paper, template[3])
+                )
+            )
+            if position_id in page.loaded:
+                details = page.loaded[position_id]
+                if details.position.status == CLOSED:
+                    self._keep(position_id, bot_id, template)
+        return shown
+
+    def _found(self, position_id: int, page: PositionPage) -> tuple[int, Template]:
+        details = page.loaded.get(position_id)
+        if details is not None:
+            return details.position.bot_id, _template(details)
+        return self.bots[position_id], self._templates[position_id]
+
+    def _keep(self, position_id: int, bot_id: int, template: Template) -> None:
+        if position_id in self._templates:
+            return
+        if len(self._templates) >= self._capacity:
+            oldest = next(iter(self._templates))
+            del self._templates[oldest], self.bots[oldest]
+        self._templates[position_id] = template
+        self.bots[position_id] = bot_id
