@@ -21,7 +21,7 @@ from keystead.edge.headers import SecurityHeaders, default_headers
 from keystead.edge.limits import RequestLimitPolicy, RequestLimits
 from keystead.envelope import install_error_handlers
 from keystead.guarded_api import GuardedApi
-from keystead.observability import Metrics, RequestLog, configure_logging
+from keystead.observability import FRAMEWORK_TELEMETRY_OFF, Metrics, RequestLog, configure_logging
 from keystead.runtime import Runtime, build_runtime
 from keystead.version import __version__
 from keystead.web import include_pages
@@ -78,6 +78,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        telemetry=FRAMEWORK_TELEMETRY_OFF,
     )
     # A redirect has no envelope and breaks clients that do not follow it for PUT;
     # the /v1 collections answer with and without the slash explicitly instead.

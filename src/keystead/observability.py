@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import structlog
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,6 +106,11 @@ def configure_logging(level: str = "INFO") -> None:
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=True,
     )
+
+
+FRAMEWORK_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+"""FastAPI's own OpenTelemetry, off: keystead logs and counts every request itself, and
+FastAPI would look for a configured provider on every request."""
 
 
 class Metrics:

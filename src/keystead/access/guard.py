@@ -1,4 +1,5 @@
-"""The one pure ASGI middleware every `/v1` request passes: [2] → [3] → [4], in order.
+"""The one pure ASGI middleware every `/v1` request passes: [2] → [3] → [4] → [5], in
+order; an admitted request goes straight to its endpoint (access/dispatch.py).
 
 Pure ASGI rather than FastAPI dependencies: each dependency costs ~0.1 ms per
 request, and the access path must cost close to nothing (DESIGN §4). Every answer
@@ -50,9 +51,13 @@ def scope_header(scope: Scope, name: bytes) -> str | None:
 
 
 class AccessGuard:
-    def __init__(self, app: ASGIApp, access: AccessPath) -> None:
+    """`dispatch`: an admitted request goes to its endpoint directly; without it, to `app`
+    (forward-auth answers admitted requests itself)."""
+
+    def __init__(self, app: ASGIApp, access: AccessPath, *, dispatch: bool = True) -> None:
         self.app = app
         self.access = access
+        self.dispatch = dispatch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_guarded(scope["path"]):
@@ -61,12 +66,13 @@ class AccessGuard:
         access = self.access
         client = scope["client"][0] if scope.get("client") else "unknown"
         principal: Principal | None = None
+        route = access.permissions.route_for(scope)
         try:
             principal = await access.authenticator.authenticate(
                 scope_header(scope, b"authorization"), client
             )
             scope.setdefault("state", {})[PRINCIPAL] = principal
-            authorize(principal, access.permissions.permission_for(scope))
+            authorize(principal, None if route is None else route.permission)
             decision = await admit(access.limiter, principal)
         except RateLimited as refused:
             response = response_for_error(scope["path"], refused)
@@ -76,7 +82,7 @@ class AccessGuard:
         except InvalidPermissions as refused:
             response = response_for_error(scope["path"], refused)
             response.raw_headers.append(
-                insufficient_scope(access.permissions.permission_for(scope) or "")
+                insufficient_scope("" if route is None else route.permission)
             )
             with contextlib.suppress(KeysteadError):  # no headers if the limiter is down
                 assert principal is not None
@@ -121,7 +127,11 @@ class AccessGuard:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            if self.dispatch and route is not None and route.endpoint is not None:
+                scope["path_params"] = dict(route.path_params)
+                await route.endpoint(scope, receive, send_with_headers)
+            else:  # no such route (FastAPI answers 404 or 405), or one FastAPI must call
+                await self.app(scope, receive, send_with_headers)
         finally:
             access.usage.record(principal.credential_id, principal.account_id, status, client)
 

@@ -64,7 +64,7 @@ class ForwardAuth:
     def __init__(self, access: AccessPath, assertions: Assertions) -> None:
         self._access = access
         self._assertions = assertions
-        self._guard = AccessGuard(self._admitted, access)
+        self._guard = AccessGuard(self._admitted, access, dispatch=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, uri = _named_request(scope)

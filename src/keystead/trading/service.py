@@ -25,7 +25,7 @@ from keystead.errors import ConfigurationError
 from keystead.gateway.trust import GatewayTrust, LocalAccounts
 from keystead.gateway.verification import JWKS_SUFFIX, AssertionVerifier, JwksKeys
 from keystead.guarded_api import GuardedApi
-from keystead.observability import Metrics, configure_logging
+from keystead.observability import FRAMEWORK_TELEMETRY_OFF, Metrics, configure_logging
 from keystead.runtime import build_runtime
 from keystead.version import __version__
 
@@ -99,6 +99,7 @@ def create_trading_service(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        telemetry=FRAMEWORK_TELEMETRY_OFF,
     )
     app.router.redirect_slashes = False
     app.state.runtime = runtime
