@@ -16,12 +16,13 @@ from keystead.api.forward_auth import ForwardAuth
 from keystead.background import Background
 from keystead.clock import Clock
 from keystead.config import Settings
+from keystead.edge.front import REQUEST_LINES, Front
 from keystead.edge.head import HeadAsGet
-from keystead.edge.headers import SecurityHeaders, default_headers
+from keystead.edge.headers import default_headers
 from keystead.edge.limits import RequestLimitPolicy, RequestLimits
 from keystead.envelope import install_error_handlers
 from keystead.guarded_api import GuardedApi
-from keystead.observability import FRAMEWORK_TELEMETRY_OFF, Metrics, RequestLog, configure_logging
+from keystead.observability import FRAMEWORK_TELEMETRY_OFF, Metrics, configure_logging
 from keystead.runtime import Runtime, build_runtime
 from keystead.version import __version__
 from keystead.web import include_pages
@@ -70,6 +71,7 @@ def create_app(
             except Exception as error:  # closing the runtime must not depend on it
                 logger.error("usage flush at shutdown failed", error_type=type(error).__name__)
             await runtime.close()
+            REQUEST_LINES.flush()
 
     app = FastAPI(
         title="keystead",
@@ -91,7 +93,7 @@ def create_app(
     include_routers(app, runtime.api.routers, runtime.permissions)
     include_pages(app, runtime.api)
     app.state.permissions = PermissionTable(app.routes)
-    # Added last = outermost. Outside in: request log, security headers, HEAD as GET,
+    # Added last = outermost. Outside in: request log and security headers, HEAD as GET,
     # request limits, access guard; the log and the headers see every answer.
     access = AccessPath(
         authenticator=runtime.authenticator,
@@ -123,8 +125,7 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
         ),
     )
     app.add_middleware(HeadAsGet)
-    app.add_middleware(SecurityHeaders, https=settings.is_https)
-    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    app.add_middleware(Front, metrics=app.state.metrics, headers=default_headers(settings.is_https))
     if settings.trusted_proxies:
         # Outermost, so the log, the limits and the access path all see the real client.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

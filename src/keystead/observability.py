@@ -1,22 +1,25 @@
-"""Structured logs (one JSON line per request, secrets redacted) and Prometheus metrics."""
+"""Structured logs (secrets redacted), request ids and Prometheus metrics; the request
+log line itself is written by the outermost middleware (edge/front.py)."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import re
 import secrets
 import sys
-import time
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
 import orjson
 import structlog
 from fastapi.telemetry import TelemetryConfig
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.types import Scope
 
 # Anything shaped like a token (`<prefix>_<38 base62>`), a signature or a bearer value.
 _SECRET_PATTERNS = re.compile(
@@ -90,10 +93,20 @@ def _stderr_logger(*_args: Any) -> _StderrLogger:
     return _StderrLogger()
 
 
+_logs_requests = True
+
+
+def logs_requests() -> bool:
+    """Whether the request log is on: the level configured is INFO or lower."""
+    return _logs_requests
+
+
 def configure_logging(level: str = "INFO") -> None:
+    global _logs_requests
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
+    _logs_requests = numeric <= logging.INFO
     structlog.configure(
         processors=[
             _with_request_id,
@@ -113,28 +126,58 @@ FRAMEWORK_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, 
 FastAPI would look for a configured provider on every request."""
 
 
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+
 class Metrics:
-    """Per-app registry, so several apps in one process (tests) do not collide."""
+    """Requests by method and status, and their latency: plain counters, noted on the
+    event loop, read by the registry only when scraped. Per app, so several apps in one
+    process (tests) do not collide."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "keystead_requests_total",
-            "HTTP requests by method and status",
-            ["method", "status"],
-            registry=self.registry,
+        self._requests: dict[tuple[str, int], int] = {}
+        self._latency = [0] * (len(LATENCY_BUCKETS) + 1)  # the last: above every bucket
+        self._latency_sum = 0.0
+        self.registry.register(_Collector(self))
+
+    def observe(self, method: str, status: int, seconds: float) -> None:
+        key = (method, status)
+        self._requests[key] = self._requests.get(key, 0) + 1
+        self._latency[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self._latency_sum += seconds
+
+    def requests(self) -> list[tuple[tuple[str, int], int]]:
+        return list(self._requests.items())
+
+    def latency(self) -> tuple[list[tuple[str, float]], float]:
+        """Cumulative bucket counts (`le`, `+Inf` last) and the sum of seconds."""
+        counts = list(self._latency)
+        cumulative = list(itertools.accumulate(counts))
+        bounds = [*(repr(bound) for bound in LATENCY_BUCKETS), "+Inf"]
+        return list(zip(bounds, map(float, cumulative), strict=True)), self._latency_sum
+
+
+class _Collector(Collector):
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "keystead_requests", "HTTP requests by method and status", labels=["method", "status"]
         )
-        self.latency = Histogram(
-            "keystead_request_seconds",
-            "HTTP request latency",
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
-            registry=self.registry,
-        )
+        for (method, status), count in self._metrics.requests():
+            requests.add_metric([method, str(status)], count)
+        yield requests
+        buckets, total = self._metrics.latency()
+        latency = HistogramMetricFamily("keystead_request_seconds", "HTTP request latency")
+        latency.add_metric([], buckets, total)
+        yield latency
 
 
 REQUEST_ID = "request_id"
 """Where the request's id waits in `scope["state"]` for whoever forwards it."""
-_CURRENT_ID: ContextVar[str | None] = ContextVar("keystead_request_id", default=None)
+CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("keystead_request_id", default=None)
 # Ids name requests, they guard nothing: a random prefix per process and a counter
 # are unique and cost no system call (uuid4 reads the kernel's random source).
 _ID_PREFIX = secrets.token_hex(8)
@@ -148,7 +191,7 @@ def new_request_id() -> str:
 def _with_request_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
     """Every log line written while a request is served names it (one ContextVar:
     structlog's own context costs a copy of the whole context on every line)."""
-    request_id = _CURRENT_ID.get()
+    request_id = CURRENT_REQUEST_ID.get()
     if request_id is not None:
         event.setdefault("request_id", request_id)
     return event
@@ -158,7 +201,7 @@ _PLAIN_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 def request_id_of(scope: Scope) -> str:
-    """The id of this request: set once by `RequestLog`; else the client's plain
+    """The id of this request: set once by `edge.front.Front`; else the client's plain
     `X-Request-Id`; else a new one."""
     known: str | None = scope.get("state", {}).get(REQUEST_ID)
     if known is not None:
@@ -167,57 +210,3 @@ def request_id_of(scope: Scope) -> str:
         if name == b"x-request-id" and _PLAIN_ID.fullmatch(value):
             return bytes(value).decode("ascii")
     return new_request_id()
-
-
-class RequestLog:
-    """Outermost ASGI middleware: one log line and the metrics for every request.
-
-    It logs method, path (never the query string), status, duration, client and,
-    for guarded requests, the account number and credential preview only.
-
-    Every answer carries an `X-Request-Id`, and every log line written while the
-    request is served names it: the client's own when it sent a plain token of at
-    most 128 characters (a proxy's trace id), otherwise a new one.
-    """
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.logger = structlog.get_logger("keystead.request")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        request_id = request_id_of(scope)
-        scope.setdefault("state", {})[REQUEST_ID] = request_id
-        header = (b"x-request-id", request_id.encode())
-        token = _CURRENT_ID.set(request_id)
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(scope["method"], str(status)).inc()
-            self.metrics.latency.observe(elapsed)
-            principal = scope.get("state", {}).get("principal")
-            self.logger.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                ms=round(elapsed * 1000, 2),
-                client=scope["client"][0] if scope.get("client") else None,
-                account=principal.account_number if principal else None,
-                credential=principal.preview if principal else None,
-            )
-            _CURRENT_ID.reset(token)

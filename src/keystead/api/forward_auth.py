@@ -35,7 +35,7 @@ ORIGINAL_METHOD = "keystead.forward_method"
 
 def identity_headers(principal: Principal, scope: str, assertion: str) -> dict[str, str]:
     """What the upstream is told: plain headers for convenience, the assertion to
-    trust (and, from `RequestLog` like every answer, the `X-Request-Id`)."""
+    trust (and, from `edge/front.py` like every answer, the `X-Request-Id`)."""
     return {
         "Keystead-Account": principal.account_number,
         "Keystead-Credential": principal.credential_id,

@@ -1,4 +1,5 @@
-"""Security headers on every response: pages, JSON answers, errors and the guard's refusals.
+"""Security headers on every response: pages, JSON answers, errors and the guard's refusals
+(put on by `edge/front.py`, and by the 500 and the parser's 400 themselves).
 
 A response that sets one of these itself keeps its own value (pages carry a
 Content-Security-Policy that lets them load keystead's script and stylesheet);
@@ -11,8 +12,6 @@ the only answers a browser would frame.
 """
 
 from __future__ import annotations
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
@@ -28,25 +27,3 @@ def default_headers(https: bool) -> list[tuple[bytes, bytes]]:
     if https:
         headers.append((b"strict-transport-security", HSTS.encode()))
     return headers
-
-
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp, https: bool) -> None:
-        self.app = app
-        self.defaults = default_headers(https)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        defaults = self.defaults
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {bytes(name).lower() for name, _ in headers}
-                headers.extend(item for item in defaults if item[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

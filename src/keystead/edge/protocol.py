@@ -9,6 +9,8 @@ after it, as uvicorn does: the parser cannot tell where the next request begins.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -17,8 +19,7 @@ from keystead.edge.headers import default_headers
 MESSAGE = "Bad request: not valid HTTP/1.1 (the request line, method or a header)"
 
 
-def envelope_protocol(https: bool) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol, answering what it refuses in the envelope."""
+def _answer(https: bool) -> bytes:
     body = orjson.dumps({"success": False, "message": MESSAGE, "data": None})
     head = [
         b"HTTP/1.1 400 Bad Request\r\n",
@@ -27,11 +28,27 @@ def envelope_protocol(https: bool) -> type[HttpToolsProtocol]:
         b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
         b"connection: close\r\n\r\n",
     ]
-    answer = b"".join([*head, body])
+    return b"".join([*head, body])
 
-    class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
-        def send_400_response(self, msg: str) -> None:
-            self.transport.write(answer)
-            self.transport.close()
 
-    return EnvelopeHttpToolsProtocol
+# Module-level classes, not made in a closure: with `--workers` uvicorn pickles its
+# config, this class included, into each worker process, and a class pickles by name.
+class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, answering what it refuses in the envelope (http)."""
+
+    answer: ClassVar[bytes] = _answer(https=False)
+
+    def send_400_response(self, msg: str) -> None:
+        self.transport.write(self.answer)
+        self.transport.close()
+
+
+class HttpsEnvelopeHttpToolsProtocol(EnvelopeHttpToolsProtocol):
+    """The same behind an https public URL: its answer carries Strict-Transport-Security."""
+
+    answer = _answer(https=True)
+
+
+def envelope_protocol(https: bool) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol, answering what it refuses in the envelope."""
+    return HttpsEnvelopeHttpToolsProtocol if https else EnvelopeHttpToolsProtocol

@@ -21,6 +21,7 @@ from keystead.api import health
 from keystead.app import install_edge
 from keystead.clock import Clock, SystemClock
 from keystead.config import Settings
+from keystead.edge.front import REQUEST_LINES
 from keystead.errors import ConfigurationError
 from keystead.gateway.trust import GatewayTrust, LocalAccounts
 from keystead.gateway.verification import JWKS_SUFFIX, AssertionVerifier, JwksKeys
@@ -91,6 +92,7 @@ def create_trading_service(
         finally:
             await keys.close()
             await runtime.close()
+            REQUEST_LINES.flush()
 
     app = FastAPI(
         title="keystead trading API",
