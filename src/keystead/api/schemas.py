@@ -16,7 +16,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from keystead.allowlist import MAX_ENTRIES as MAX_ALLOWLIST_ENTRIES
 from keystead.clock import isoformat
-from keystead.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from keystead.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AccountSummary
 from keystead.services.api_tokens import (
     MAX_NAME_LENGTH,
     GracePeriod,
@@ -238,7 +238,7 @@ def audit_view(event: AuditEvent) -> dict[str, object]:
     }
 
 
-def account_view(account: Account) -> dict[str, object]:
+def account_view(account: Account | AccountSummary) -> dict[str, object]:
     return {
         "number": account.number,
         "email": account.email,

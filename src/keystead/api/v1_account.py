@@ -17,5 +17,5 @@ router = APIRouter(prefix="/v1", tags=["v1"])
 @router.get("/account", response_model=Envelope[AccountOut])
 @requires(ACCOUNT_READ)
 async def get_account(request: Request) -> Response:
-    account = await get_runtime(request).accounts.get(principal_of(request).account_id)
+    account = await get_runtime(request).accounts.summary(principal_of(request).account_id)
     return ok(account_view(account), "Account retrieved")

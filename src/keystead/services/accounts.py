@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
 
 from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from keystead.access import tokens
@@ -68,6 +70,28 @@ async def verify_password(hasher: PasswordHasher, password_hash: str, password: 
         return await to_thread.run_sync(hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """An account as its owner's API clients see it."""
+
+    number: str
+    email: str | None
+    wallet_address: str | None
+    terms_accepted_version: int | None
+    terms_accepted_at: datetime | None
+    email_verified_at: datetime | None
+
+
+_SUMMARY = select(
+    Account.number,
+    Account.email,
+    Account.wallet_address,
+    Account.terms_accepted_version,
+    Account.terms_accepted_at,
+    Account.email_verified_at,
+).where(Account.id == bindparam("account_id"))
 
 
 class AccountService:
@@ -154,6 +178,13 @@ class AccountService:
         statement = select(Account).where(identified_by(email_or_number))
         async with self._db.read() as session:
             return (await session.execute(statement)).scalar_one_or_none()
+
+    async def summary(self, account_id: int) -> AccountSummary:
+        """What `/v1/account` shows, read without a session (it is read on every call)."""
+        row = await self._db.hot.one(_SUMMARY, account_id=account_id)
+        if row is None:
+            raise NotFound("Account")
+        return AccountSummary(**vars(row))
 
     async def get(self, account_id: int) -> Account:
         async with self._db.read() as session:

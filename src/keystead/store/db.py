@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from keystead.store.hot_reads import HotReads
+
 _IMMEDIATE = "keystead_sqlite_immediate"
 
 
@@ -55,6 +57,8 @@ class Database:
             _configure_sqlite(self.engine)
             writer = self.engine.execution_options(**{_IMMEDIATE: True})
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.hot = HotReads(self.engine)
+        """Reads on the hot path, without a session (store/hot_reads.py)."""
         self._writer = async_sessionmaker(writer, expire_on_commit=False)
 
     @asynccontextmanager
@@ -74,4 +78,5 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        self.hot.close()
         await self.engine.dispose()
