@@ -39,6 +39,11 @@ class Row:
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__ = values
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for names the row does not have (the others are found first): says so,
+        # and lets a type checker accept the statement's column names.
+        raise AttributeError(f"this row has no column {name!r}")
+
 
 class Query:
     """A Core select compiled for one dialect; its bound values are passed by name."""

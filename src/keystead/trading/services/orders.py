@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from keystead.errors import NotFound
 from keystead.store.db import Database
 from keystead.trading.services.bots import owned_bot_id
-from keystead.trading.services.paging import Columns, Listing, page_of, status_filter
+from keystead.trading.services.paging import (
+    Columns,
+    Listing,
+    PageShape,
+    page_query,
+    page_shape,
+    page_values,
+    status_filter,
+)
 from keystead.trading.tables import Bot, Order
 
 STATUSES = ("WORKING", "FILLED", "CANCELED", "EXPIRED", "REJECTED")
@@ -22,6 +31,12 @@ class OrderDetails:
     bot: Bot
 
 
+@functools.cache
+def _page(shape: PageShape) -> Select[Order, Bot]:
+    orders = select(Order, Bot).join(Bot, Bot.id == Order.bot_id)
+    return page_query(orders.where(Order.account_id == bindparam("account_id")), COLUMNS, shape)
+
+
 class OrderService:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -31,16 +46,9 @@ class OrderService:
         status = status_filter(listing.status, STATUSES, {})
         async with self._db.read() as session:
             bot_id = await owned_bot_id(session, account_id, listing.bot_number)
-            statement = page_of(
-                select(Order, Bot)
-                .join(Bot, Bot.id == Order.bot_id)
-                .where(Order.account_id == account_id),
-                COLUMNS,
-                listing,
-                bot_id=bot_id,
-                status=status,
-            )
-            rows = (await session.execute(statement)).all()
+            statement = _page(page_shape(listing, bot_id=bot_id, status=status))
+            values = page_values(listing, bot_id=bot_id, status=status)
+            rows = (await session.execute(statement, {**values, "account_id": account_id})).all()
         return [OrderDetails(order, bot) for order, bot in rows]
 
     async def get(self, account_id: int, number: str) -> OrderDetails:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 
 from keystead.errors import InvalidInput
@@ -38,35 +38,60 @@ class Columns:
     id: InstrumentedAttribute[int]
 
 
-def page_of(
-    statement: Statement,
-    columns: Columns,
-    listing: Listing,
-    *,
-    bot_id: int | None,
-    status: str | None,
-) -> Statement:
-    """Narrow `statement` to one page of the listing, newest first."""
+@dataclass(frozen=True, slots=True)
+class PageShape:
+    """Which filters a page query has: one statement, compiled once, per shape."""
+
+    bot: bool
+    status: bool
+    since: bool
+    until: bool
+
+
+def page_shape(listing: Listing, *, bot_id: int | None, status: str | None) -> PageShape:
+    return PageShape(
+        bot_id is not None, status is not None, bool(listing.from_date), bool(listing.to_date)
+    )
+
+
+def page_query(statement: Statement, columns: Columns, shape: PageShape) -> Statement:
+    """`statement` narrowed to a page, every value a bound parameter: `bot_id`,
+    `status`, `since`, `until` (as the shape has them), `offset` and `limit`."""
+    if shape.bot:
+        statement = statement.where(columns.bot == bindparam("bot_id"))
+    if shape.status:
+        statement = statement.where(columns.status == bindparam("status"))
+    if shape.since:
+        statement = statement.where(columns.time >= bindparam("since"))
+    if shape.until:
+        statement = statement.where(columns.time < bindparam("until"))
+    return (
+        statement.order_by(columns.time.desc(), columns.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
+def page_values(listing: Listing, *, bot_id: int | None, status: str | None) -> dict[str, Any]:
+    """The bound values of `page_query` for this listing; 422 for a listing no page has."""
+    _check(listing)
+    values: dict[str, Any] = {"offset": (listing.page - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+    if bot_id is not None:
+        values["bot_id"] = bot_id
+    if status is not None:
+        values["status"] = status
+    if listing.from_date:
+        values["since"] = datetime.combine(listing.from_date, time.min, UTC)
+    if listing.to_date:
+        values["until"] = datetime.combine(listing.to_date + timedelta(days=1), time.min, UTC)
+    return values
+
+
+def _check(listing: Listing) -> None:
     if listing.from_date and listing.to_date and listing.from_date > listing.to_date:
         raise InvalidInput("from_date", "must not be after to_date")
     if listing.page < 1:
         raise InvalidInput("page", "must be 1 or more")
-    if bot_id is not None:
-        statement = statement.where(columns.bot == bot_id)
-    if status is not None:
-        statement = statement.where(columns.status == status)
-    if listing.from_date:
-        statement = statement.where(
-            columns.time >= datetime.combine(listing.from_date, time.min, UTC)
-        )
-    if listing.to_date:
-        end = datetime.combine(listing.to_date + timedelta(days=1), time.min, UTC)
-        statement = statement.where(columns.time < end)
-    return (
-        statement.order_by(columns.time.desc(), columns.id.desc())
-        .offset((listing.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    )
 
 
 def status_filter(

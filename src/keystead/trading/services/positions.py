@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
 from keystead.store.db import Database
 from keystead.trading.engine import Backends
-from keystead.trading.services.bots import close_one, owned_bot_id, settle_after_close
-from keystead.trading.services.paging import Columns, Listing, page_of, status_filter
+from keystead.trading.services.bots import close_one, settle_after_close
+from keystead.trading.services.paging import (
+    Columns,
+    Listing,
+    PageShape,
+    page_query,
+    page_shape,
+    page_values,
+    status_filter,
+)
 from keystead.trading.tables import Bot, BrokerConnection, Position
 
 OPEN = "OPEN"
@@ -21,18 +30,37 @@ CLOSED = "CLOSED"
 
 
 @dataclass(frozen=True, slots=True)
+class BotShown:
+    """What a position shows of the bot holding it."""
+
+    id: int
+    name: str
+    number: str
+    is_paper: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerShown:
+    """What a position shows of its bot's broker connection."""
+
+    name: str | None
+    number: str
+    account_number: str
+
+
+@dataclass(frozen=True, slots=True)
 class PositionDetails:
     position: Position
-    bot: Bot
-    broker: BrokerConnection
+    bot: Bot | BotShown
+    broker: BrokerConnection | BrokerShown
 
 
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A bot with its broker connection: what a position shows of who holds it."""
 
-    bot: Bot
-    broker: BrokerConnection
+    bot: Bot | BotShown
+    broker: BrokerConnection | BrokerShown
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +79,32 @@ class PositionPage:
 
 COLUMNS = Columns(Position.bot_id, Position.status, Position.entered_at, Position.id)
 
+# A listing's reads, on every call: compiled once, read without a session.
+_OWNED_BOT = select(Bot.id).where(
+    Bot.number == bindparam("number"), Bot.account_id == bindparam("account_id")
+)
+_OWNERS = (
+    select(
+        Bot.id,
+        Bot.name,
+        Bot.number,
+        Bot.is_paper,
+        BrokerConnection.name.label("broker_name"),
+        BrokerConnection.number.label("broker_number"),
+        BrokerConnection.account_number,
+    )
+    .join(BrokerConnection, BrokerConnection.id == Bot.broker_connection_id)
+    .where(Bot.account_id == bindparam("account_id"))
+)
 
-async def _owners(session: AsyncSession, bot_ids: set[int]) -> dict[int, Owner]:
+
+@functools.cache
+def _page_ids(shape: PageShape) -> Select[int]:
+    ids = select(Position.id).where(Position.account_id == bindparam("account_id"))
+    return page_query(ids, COLUMNS, shape)
+
+
+async def _owners_of(session: AsyncSession, bot_ids: set[int]) -> dict[int, Owner]:
     """The bots and their broker connections, in one query."""
     if not bot_ids:
         return {}
@@ -65,7 +117,7 @@ async def _owners(session: AsyncSession, bot_ids: set[int]) -> dict[int, Owner]:
 
 
 async def _details(session: AsyncSession, positions: list[Position]) -> list[PositionDetails]:
-    owners = await _owners(session, {position.bot_id for position in positions})
+    owners = await _owners_of(session, {position.bot_id for position in positions})
     return [PositionDetails(p, owners[p.bot_id].bot, owners[p.bot_id].broker) for p in positions]
 
 
@@ -87,32 +139,46 @@ class PositionService:
         their bot ids: of those only the owner is read, not the row again."""
         held = held or {}
         status = status_filter(listing.status, (OPEN, CLOSED), {"CLOSE": CLOSED})
-        async with self._db.read() as session:
-            bot_id = await owned_bot_id(session, account_id, listing.bot_number)
-            statement = page_of(
-                select(Position.id).where(Position.account_id == account_id),
-                COLUMNS,
-                listing,
-                bot_id=bot_id,
-                status=status,
+        hot = self._db.hot
+        bot_id = None
+        if listing.bot_number:
+            bot = await hot.one(
+                _OWNED_BOT, number=listing.bot_number.upper(), account_id=account_id
             )
-            ids = list((await session.execute(statement)).scalars())
-            wanted = [position_id for position_id in ids if position_id not in held]
-            rows: list[Position] = []
-            if wanted:
-                rows = list(
-                    (
-                        await session.execute(select(Position).where(Position.id.in_(wanted)))
-                    ).scalars()
-                )
-            bot_ids = {row.bot_id for row in rows}
-            bot_ids.update(held[position_id] for position_id in ids if position_id in held)
-            owners = await _owners(session, bot_ids)
+            if bot is None:
+                raise NotFound("Bot")
+            bot_id = bot.id
+        shape = page_shape(listing, bot_id=bot_id, status=status)
+        values = page_values(listing, bot_id=bot_id, status=status)
+        found = await hot.all(_page_ids(shape), account_id=account_id, **values)
+        ids: list[int] = [row.id for row in found]
+        wanted = [position_id for position_id in ids if position_id not in held]
+        rows: list[Position] = []
+        if wanted:  # each closed position once per process; open ones every time
+            async with self._db.read() as session:
+                statement = select(Position).where(Position.id.in_(wanted))
+                rows = list((await session.execute(statement)).scalars())
+        needed = {row.bot_id for row in rows}
+        needed.update(held[position_id] for position_id in ids if position_id in held)
+        owners = await self._owners(account_id, needed)
         loaded = {
             row.id: PositionDetails(row, owners[row.bot_id].bot, owners[row.bot_id].broker)
             for row in rows
         }
         return PositionPage(ids, loaded, owners)
+
+    async def _owners(self, account_id: int, bot_ids: set[int]) -> dict[int, Owner]:
+        """The account's bots among `bot_ids`, with their broker connections."""
+        if not bot_ids:
+            return {}
+        return {
+            row.id: Owner(
+                BotShown(row.id, row.name, row.number, bool(row.is_paper)),
+                BrokerShown(row.broker_name, row.broker_number, row.account_number),
+            )
+            for row in await self._db.hot.all(_OWNERS, account_id=account_id)
+            if row.id in bot_ids
+        }
 
     async def complete(self, page: PositionPage, missing: Iterable[int]) -> PositionPage:
         """The page with the rows of `missing` read too: positions the caller held when
