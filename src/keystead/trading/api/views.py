@@ -16,12 +16,13 @@ from typing import Any, get_args
 from pydantic import AwareDatetime, BaseModel
 
 from keystead.clock import isoformat
+from keystead.store.hot_reads import Row
 from keystead.trading.services.bots import ENABLED, BotDetails
 from keystead.trading.services.orders import OrderDetails
 from keystead.trading.services.positions import PositionDetails
 from keystead.trading.services.reports import ReportDetails
 from keystead.trading.services.variables import FREE_TEXT, VariableDetails
-from keystead.trading.tables import Bot, Position, Variable
+from keystead.trading.tables import Position, Variable
 from keystead.trading.wire import (
     BaseBrokerConnection,
     BasicBot,
@@ -120,7 +121,7 @@ _variable = View(VariableResponse, given={"bot"})
 _report = View(ReportResponse, given={"brokers", "bots", "results"})
 
 
-def bot_variable(variable: Variable, condition: str | None = None) -> Json:
+def bot_variable(variable: Variable | Row, condition: str | None = None) -> Json:
     """A variable as a bot shows it; inside a condition, with the comparison it is tested by."""
     tested = {} if condition is None else {"condition": condition}
     return _bot_variable(
@@ -128,7 +129,7 @@ def bot_variable(variable: Variable, condition: str | None = None) -> Json:
     )
 
 
-def _with_variables(condition: Json, variables: dict[str, Variable]) -> Json:
+def _with_variables(condition: Json, variables: dict[str, Variable | Row]) -> Json:
     """A stored condition, its variable references replaced by the variables themselves."""
     shown = []
     for reference in condition.get("variables", []):
@@ -154,7 +155,7 @@ def _settings(details: BotDetails) -> Json:
 
 
 def bot(details: BotDetails, include_details: bool = True) -> Json:
-    row: Bot = details.bot
+    row = details.bot
     return _bot(
         row,
         broker_connection=base_broker(details.broker),

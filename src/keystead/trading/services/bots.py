@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, get_args
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound
 from keystead.store.db import Database
+from keystead.store.hot_reads import Row
 from keystead.trading.engine import Backends, ExecutionBackend
 from keystead.trading.services.bot_settings import (
     EntryConditionSettings,
@@ -33,11 +34,30 @@ MAX_NOTES_LENGTH = 5000
 
 @dataclass(frozen=True, slots=True)
 class BotDetails:
-    """A bot with what its wire shape needs: its broker connection and variables."""
+    """A bot with what its wire shape needs: its broker connection and variables (rows
+    of the ORM after a change, hot-read rows of the same columns on a read)."""
 
-    bot: Bot
-    broker: BrokerConnection
-    variables: dict[str, Variable] = field(default_factory=dict)
+    bot: Bot | Row
+    broker: BrokerConnection | Row
+    variables: dict[str, Variable | Row] = field(default_factory=dict)
+
+
+# What the bot reads of every call read, compiled once and read without a session; an
+# account has few bots, broker connections and variables, so filters apply to the rows.
+_BOTS = (
+    select(*Bot.__table__.columns)
+    .where(Bot.account_id == bindparam("account_id"))
+    .order_by(Bot.name, Bot.number)
+)
+_BOT = select(*Bot.__table__.columns).where(
+    Bot.account_id == bindparam("account_id"), Bot.number == bindparam("number")
+)
+_BROKERS = select(*BrokerConnection.__table__.columns).where(
+    BrokerConnection.account_id == bindparam("account_id")
+)
+_VARIABLES = select(*Variable.__table__.columns).where(
+    Variable.account_id == bindparam("account_id")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +103,7 @@ async def settle_after_close(session: AsyncSession, bot: Bot, now: datetime) -> 
         bot.disabled_at = now
 
 
-def _condition_variable_numbers(bot: Bot) -> set[str]:
+def _condition_variable_numbers(bot: Bot | Row) -> set[str]:
     numbers: set[str] = set()
     for condition in (bot.entry_condition, bot.exit_condition, *bot.adjustments):
         numbers.update(item["number"] for item in condition.get("variables", []))
@@ -114,7 +134,7 @@ async def load_details(
             )
         )
         variables = {variable.number: variable for variable in rows.scalars()}
-    return [BotDetails(bot, brokers[bot.broker_connection_id], variables) for bot in bots]
+    return [BotDetails(bot, brokers[bot.broker_connection_id], dict(variables)) for bot in bots]
 
 
 async def own_variables(
@@ -154,18 +174,34 @@ class BotService:
     async def for_account(
         self, account_id: int, statuses: list[str] | None, include_details: bool
     ) -> list[BotDetails]:
-        statement = select(Bot).where(Bot.account_id == account_id).order_by(Bot.name, Bot.number)
+        bots = await self._db.hot.all(_BOTS, account_id=account_id)
         if statuses:
-            statement = statement.where(Bot.status.in_(statuses))
-        async with self._db.read() as session:
-            bots = list((await session.execute(statement)).scalars())
-            return await load_details(session, bots, include_details)
+            bots = [bot for bot in bots if bot.status in statuses]
+        return await self._read_details(account_id, bots, include_details)
 
     async def get(self, account_id: int, number: str, include_details: bool) -> BotDetails:
-        async with self._db.read() as session:
-            bot = await owned_bot(session, account_id, number)
-            [details] = await load_details(session, [bot], include_details)
+        bot = await self._db.hot.one(_BOT, account_id=account_id, number=number.upper())
+        if bot is None:
+            raise NotFound("Bot")
+        [details] = await self._read_details(account_id, [bot], include_details)
         return details
+
+    async def _read_details(
+        self, account_id: int, bots: list[Row], with_variables: bool
+    ) -> list[BotDetails]:
+        """`load_details` for reads: the same rows, without a session."""
+        hot = self._db.hot
+        brokers = {broker.id: broker for broker in await hot.all(_BROKERS, account_id=account_id)}
+        variables: dict[str, Variable | Row] = {}
+        if with_variables and bots:
+            wanted = set().union(*(_condition_variable_numbers(bot) for bot in bots))
+            bot_ids = {bot.id for bot in bots}
+            variables = {
+                variable.number: variable
+                for variable in await hot.all(_VARIABLES, account_id=account_id)
+                if variable.bot_id in bot_ids or variable.number in wanted
+            }
+        return [BotDetails(bot, brokers[bot.broker_connection_id], variables) for bot in bots]
 
     async def enable(self, account_id: int, number: str) -> BotDetails:
         async with self._db.transaction() as session:

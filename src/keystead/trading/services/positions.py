@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
 from keystead.store.db import Database
+from keystead.store.hot_reads import Row
 from keystead.trading.engine import Backends
 from keystead.trading.services.bots import close_one, settle_after_close
 from keystead.trading.services.paging import (
@@ -51,16 +52,16 @@ class BrokerShown:
 @dataclass(frozen=True, slots=True)
 class PositionDetails:
     position: Position
-    bot: Bot | BotShown
-    broker: BrokerConnection | BrokerShown
+    bot: Bot | BotShown | Row
+    broker: BrokerConnection | BrokerShown | Row
 
 
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A bot with its broker connection: what a position shows of who holds it."""
 
-    bot: Bot | BotShown
-    broker: BrokerConnection | BrokerShown
+    bot: Bot | BotShown | Row
+    broker: BrokerConnection | BrokerShown | Row
 
 
 @dataclass(frozen=True, slots=True)
