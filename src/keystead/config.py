@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    workers: int = Field(default=1, ge=1)
+    """`keystead serve` processes sharing the port. More than one needs `redis_url`."""
+
     rate_limit: str = "30/minute"
     """Admitted `/v1/` requests per account, all its credentials together."""
 

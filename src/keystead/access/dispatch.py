@@ -19,12 +19,14 @@ import inspect
 import json
 import typing
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import RouteContext
+from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -53,6 +55,7 @@ def direct_endpoint(route: RouteContext) -> DirectEndpoint | None:
     )
     embed_body = bool(getattr(route, "_embed_body_fields", False))
     request_name = dependant.request_param_name
+    path_parsed, query_parsed = Parsed(), Parsed()
 
     async def answer(scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = route  # the 415 check reads the route's body field
@@ -63,11 +66,18 @@ def direct_endpoint(route: RouteContext) -> DirectEndpoint | None:
             errors: list[Any] = []
             body: Any = _UNDEFINED
             if path_fields:
-                found, wrong = request_params_to_args(path_fields, scope["path_params"])
+                params = scope["path_params"]
+                key = tuple(params.values())
+                found, wrong = path_parsed.get(key) or path_parsed.keep(
+                    key, request_params_to_args(path_fields, params)
+                )
                 values.update(found)
                 errors += wrong
             if query_fields:
-                found, wrong = request_params_to_args(query_fields, request.query_params)
+                key = scope["query_string"]
+                found, wrong = query_parsed.get(key) or query_parsed.keep(
+                    key, request_params_to_args(query_fields, request.query_params)
+                )
                 values.update(found)
                 errors += wrong
             if body_fields:
@@ -92,6 +102,46 @@ def direct_endpoint(route: RouteContext) -> DirectEndpoint | None:
         await response(scope, receive, send)
 
     return answer
+
+
+Parsing = tuple[dict[str, Any], list[Any]]
+
+_IMMUTABLE = (str, int, float, bool, bytes, date, datetime, type(None))
+
+
+class Parsed:
+    """What FastAPI made of a route's parameters, by the text they came in: clients
+    send the same few query strings and paths again and again, and FastAPI's parsing
+    looks at every parameter's annotation each time. Only answers without errors
+    whose values cannot be changed are kept (a list or a model could be, by whoever
+    receives it), and only so many."""
+
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._kept: dict[Any, Parsing] = {}
+
+    def get(self, key: Any) -> Parsing | None:
+        found = self._kept.get(key)
+        return None if found is None else (dict(found[0]), [])
+
+    def keep(self, key: Any, parsing: Parsing) -> Parsing:
+        values, errors = parsing
+        if not errors and all(_unchangeable(value) for value in values.values()):
+            if len(self._kept) >= self.LIMIT:
+                self._kept.clear()
+            self._kept[key] = (dict(values), [])
+        return parsing
+
+
+def _unchangeable(value: Any) -> bool:
+    if isinstance(value, _IMMUTABLE):
+        return True
+    return (
+        isinstance(value, BaseModel)
+        and bool(value.model_config.get("frozen"))
+        and all(_unchangeable(item) for item in value.__dict__.values())
+    )
 
 
 def _callable_directly(dependant: Dependant, endpoint: Callable[..., Any]) -> bool:

@@ -26,7 +26,9 @@ errors = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> None:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    # One line however long (soft_wrap): rich would otherwise break it at 80 columns
+    # wherever stderr is not a terminal (a service's journal, a script's capture).
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -18,17 +18,37 @@ On PostgreSQL the statement runs on a pooled Core connection, without a session
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select
+import orjson
+from sqlalchemy import JSON, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 Processor = Callable[[Any], Any] | None
 Statement = Select[*tuple[Any, ...]]
+
+
+def _processor(column_type: Any, dialect: Dialect) -> Processor:
+    if isinstance(column_type, JSON):
+        return _json
+    processor: Processor = column_type._cached_result_processor(dialect, None)
+    return processor
+
+
+def _json(text: str | None) -> Any:
+    """A JSON column's value, as SQLAlchemy's JSON type gives it, parsed by orjson (some
+    five times faster); what orjson refuses (NaN, integers beyond 64 bits) by json."""
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class Row:
@@ -60,7 +80,9 @@ class Query:
         self._processors: tuple[Processor, ...] = ()
         if dialect.name == "sqlite":
             self._processors = tuple(
-                column.type._cached_result_processor(dialect, None)
+                _json
+                if isinstance(column.type, JSON)
+                else column.type._cached_result_processor(dialect, None)
                 for column in statement.selected_columns
             )
 

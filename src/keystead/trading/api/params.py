@@ -61,9 +61,10 @@ ToDate = Annotated[MarketDay | None, Query(description="YYYY-MM-DD, inclusive.")
 
 
 class ListingQuery(BaseModel):
-    """The filters of the position and order listings, as query parameters."""
+    """The filters of the position and order listings, as query parameters (frozen: one
+    parsed query string may answer many requests, access/dispatch.py)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     bot: str | None = Field(default=None, max_length=32, description="A bot's number.")
     status: str | None = Field(

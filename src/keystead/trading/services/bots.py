@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, get_args
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keystead.clock import Clock
@@ -44,14 +44,26 @@ class BotDetails:
 
 # What the bot reads of every call read, compiled once and read without a session; an
 # account has few bots, broker connections and variables, so filters apply to the rows.
-_BOTS = (
-    select(*Bot.__table__.columns)
-    .where(Bot.account_id == bindparam("account_id"))
-    .order_by(Bot.name, Bot.number)
-)
-_BOT = select(*Bot.__table__.columns).where(
-    Bot.account_id == bindparam("account_id"), Bot.number == bindparam("number")
-)
+_SETTINGS = frozenset({"entry_condition", "exit_condition", "adjustments", "notifications"})
+"""A bot's settings: read only for `include_details`."""
+
+
+def _bot_reads(with_settings: bool) -> tuple[Select[Any], Select[Any]]:
+    columns = [
+        column for column in Bot.__table__.columns if with_settings or column.key not in _SETTINGS
+    ]
+    listed = (
+        select(*columns)
+        .where(Bot.account_id == bindparam("account_id"))
+        .order_by(Bot.name, Bot.number)
+    )
+    one = select(*columns).where(
+        Bot.account_id == bindparam("account_id"), Bot.number == bindparam("number")
+    )
+    return listed, one
+
+
+_BOT_READS = {True: _bot_reads(True), False: _bot_reads(False)}
 _BROKERS = select(*BrokerConnection.__table__.columns).where(
     BrokerConnection.account_id == bindparam("account_id")
 )
@@ -174,13 +186,15 @@ class BotService:
     async def for_account(
         self, account_id: int, statuses: list[str] | None, include_details: bool
     ) -> list[BotDetails]:
-        bots = await self._db.hot.all(_BOTS, account_id=account_id)
+        bots = await self._db.hot.all(_BOT_READS[include_details][0], account_id=account_id)
         if statuses:
             bots = [bot for bot in bots if bot.status in statuses]
         return await self._read_details(account_id, bots, include_details)
 
     async def get(self, account_id: int, number: str, include_details: bool) -> BotDetails:
-        bot = await self._db.hot.one(_BOT, account_id=account_id, number=number.upper())
+        bot = await self._db.hot.one(
+            _BOT_READS[include_details][1], account_id=account_id, number=number.upper()
+        )
         if bot is None:
             raise NotFound("Bot")
         [details] = await self._read_details(account_id, [bot], include_details)
