@@ -3,44 +3,69 @@ before, on both backends."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
 from keystead.audit import Actor
 from keystead.runtime import Runtime
 from keystead.store.models import Account
-from keystead.trading.tables import Position
-from tests.factories import make_account, make_bot, make_position
+from keystead.trading.tables import Bot, BrokerConnection, Position, Variable
+from tests.factories import make_account, make_bot, make_position, make_variable
 
-_POSITION = select(*Position.__table__.columns).where(Position.id == bindparam("position_id"))
 _ACCOUNT = select(*Account.__table__.columns).where(Account.id == bindparam("account_id"))
+
+
+def by_id(table: type[Any]) -> Any:
+    return select(*table.__table__.columns).where(table.id == bindparam("id"))
 
 
 async def test_a_row_holds_what_the_orm_holds(runtime: Runtime) -> None:
     account = await make_account(runtime)
-    position = await make_position(
-        runtime, await make_bot(runtime, account.id), status="CLOSED", tags="a,\x7f,日本"
+    variable = await make_variable(runtime, account.id)
+    bot = await make_bot(runtime, account.id, is_paper=False)
+    position = await make_position(runtime, bot, status="CLOSED", tags="a,\x7f,日本")
+    kinds = (
+        (Position, position.id),
+        (Account, account.id),
+        (Bot, bot.id),
+        (BrokerConnection, bot.broker_connection_id),
+        (Variable, variable.id),
     )
-    async with runtime.db.read() as session:
-        stored = await session.get(Position, position.id)
-        owner = await session.get(Account, account.id)
-    assert stored is not None
-    assert owner is not None
-    for statement, orm, key in (
-        (_POSITION, stored, "position_id"),
-        (_ACCOUNT, owner, "account_id"),
-    ):
-        row = await runtime.db.hot.one(statement, **{key: orm.id})
+    for table, identity in kinds:
+        async with runtime.db.read() as session:
+            orm = await session.get(table, identity)
+        assert orm is not None
+        row = await runtime.db.hot.one(by_id(table), id=identity)
         assert row is not None
         shown = vars(row)
-        assert set(shown) == {column.key for column in type(orm).__table__.columns}
+        assert set(shown) == {column.key for column in table.__table__.columns}
         for name, value in shown.items():
-            assert value == getattr(orm, name), name
-            assert type(value) is type(getattr(orm, name)), name
-    moment = vars(await runtime.db.hot.one(_POSITION, position_id=position.id))["entered_at"]
+            assert value == getattr(orm, name), (table.__name__, name)
+            assert type(value) is type(getattr(orm, name)), (table.__name__, name)
+    moment = vars(await runtime.db.hot.one(by_id(Position), id=position.id))["entered_at"]
     assert moment.tzinfo is not None
     assert moment.utcoffset() == UTC.utcoffset(moment)
+
+
+async def test_a_time_is_bound_as_the_orm_binds_it(runtime: Runtime) -> None:
+    """Times compared in SQL are sent as SQLAlchemy sends them (SQLite keeps them as
+    text, in its own format): a day's window finds exactly that day's positions."""
+    account = await make_account(runtime)
+    bot = await make_bot(runtime, account.id)
+    now = runtime.clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    days = [now - timedelta(days=offset) for offset in (0, 1, 2)]
+    made = [await make_position(runtime, bot, status="CLOSED", entered_at=day) for day in days]
+    since = days[1].replace(hour=0)
+    window = select(Position.id).where(
+        Position.account_id == bindparam("account_id"),
+        Position.entered_at >= bindparam("since"),
+        Position.entered_at < bindparam("until"),
+    )
+    until = since + timedelta(days=1)
+    rows = await runtime.db.hot.all(window, account_id=account.id, since=since, until=until)
+    assert [row.id for row in rows] == [made[1].id]
 
 
 async def test_a_change_is_seen_by_the_very_next_hot_read(runtime: Runtime) -> None:

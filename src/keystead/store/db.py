@@ -57,7 +57,7 @@ class Database:
             _configure_sqlite(self.engine)
             writer = self.engine.execution_options(**{_IMMEDIATE: True})
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.hot = HotReads(self.engine)
+        self.hot = HotReads(self.engine, pool_size)
         """Reads on the hot path, without a session (store/hot_reads.py)."""
         self._writer = async_sessionmaker(writer, expire_on_commit=False)
 
@@ -78,5 +78,5 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        self.hot.close()
+        await self.hot.close()
         await self.engine.dispose()

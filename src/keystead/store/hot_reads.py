@@ -12,8 +12,8 @@ statement on the event loop itself: an indexed read of a few rows takes tens of
 microseconds, less than one trip to a driver thread. In WAL mode a reader never
 waits for a writer; a read that finds the file busy (a checkpoint, another
 process recovering it) goes through the engine instead of blocking the loop.
-On PostgreSQL the statement runs on a pooled Core connection, without a session
-(SQLAlchemy types its rows: the driver's own type codes decide some conversions).
+On PostgreSQL it runs on asyncpg connections of keystead's own (hot_postgres.py).
+Bound values go through each column type's bind processing, as SQLAlchemy's would.
 """
 
 from __future__ import annotations
@@ -28,16 +28,27 @@ from sqlalchemy import JSON, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.types import TypeDecorator
+
+from keystead.store.hot_postgres import PostgresReads, asyncpg_dsn
 
 Processor = Callable[[Any], Any] | None
 Statement = Select[*tuple[Any, ...]]
 
 
 def _processor(column_type: Any, dialect: Dialect) -> Processor:
+    """What SQLAlchemy does to a column's value as this dialect's raw driver gives it."""
     if isinstance(column_type, JSON):
-        return _json
-    processor: Processor = column_type._cached_result_processor(dialect, None)
-    return processor
+        return _json  # text from sqlite3, and from asyncpg without SQLAlchemy's codec
+    if dialect.name == "sqlite":
+        processor: Processor = column_type._cached_result_processor(dialect, None)
+        return processor
+    # asyncpg gives native values (its numbers' conversions would need its type codes,
+    # and need none here); a TypeDecorator's own step (aware UTC times) still applies.
+    if isinstance(column_type, TypeDecorator):
+        decorator = column_type
+        return lambda value: decorator.process_result_value(value, dialect)
+    return None
 
 
 def _json(text: str | None) -> Any:
@@ -74,20 +85,18 @@ class Query:
         self.sql = str(compiled)
         self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.names = tuple(str(column.key) for column in statement.selected_columns)
-        # For rows the dialect's driver gives untyped (SQLite keeps times as text, JSON
-        # as text, booleans as integers); a driver whose conversions depend on its own
-        # type codes (asyncpg's numbers) is left to SQLAlchemy's result instead.
-        self._processors: tuple[Processor, ...] = ()
-        if dialect.name == "sqlite":
-            self._processors = tuple(
-                _json
-                if isinstance(column.type, JSON)
-                else column.type._cached_result_processor(dialect, None)
-                for column in statement.selected_columns
-            )
+        self._processors: tuple[Processor, ...] = tuple(
+            _processor(column.type, dialect) for column in statement.selected_columns
+        )
+        self._binders: tuple[Processor, ...] = tuple(
+            compiled.binds[name].type._cached_bind_processor(dialect) for name in self._order
+        )
 
     def arguments(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] for name in self._order)
+        return tuple(
+            values[name] if binder is None else binder(values[name])
+            for name, binder in zip(self._order, self._binders, strict=True)
+        )
 
     def row(self, raw: Sequence[Any]) -> Row:
         return Row(
@@ -101,7 +110,7 @@ class Query:
 class HotReads:
     """`all` and `one` of a compiled `Query`, the cheapest way this database allows."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, pool_size: int) -> None:
         self._engine = engine
         self._dialect = engine.dialect
         self._queries: dict[int, Query] = {}
@@ -110,6 +119,9 @@ class HotReads:
         database = url.database or ":memory:"
         in_a_file = url.get_backend_name() == "sqlite" and database != ":memory:"
         self._sqlite_path = database if in_a_file else None
+        self._postgres: PostgresReads | None = None
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+            self._postgres = PostgresReads(asyncpg_dsn(url), pool_size)
 
     def query(self, statement: Statement) -> Query:
         """`statement` compiled for this database, once per statement object."""
@@ -127,6 +139,9 @@ class HotReads:
                 return [query.row(raw) for raw in found]
             except sqlite3.Error:
                 pass  # busy, gone or unreadable: the engine reads it, or reports it as always
+        if self._postgres is not None:
+            found = await self._postgres.fetch(query.sql, query.arguments(values))
+            return [query.row(raw) for raw in found]
         async with self._engine.connect() as connection:
             result = await connection.execute(query.statement, values)
             return [Row(dict(raw._mapping)) for raw in result.all()]
@@ -140,10 +155,12 @@ class HotReads:
             self._sqlite = _read_only(str(self._sqlite_path))
         return self._sqlite.execute(sql, arguments).fetchall()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
+        if self._postgres is not None:
+            await self._postgres.close()
 
 
 def _read_only(path: str) -> sqlite3.Connection:
