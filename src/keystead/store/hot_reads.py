@@ -98,6 +98,12 @@ class Query:
             for name, binder in zip(self._order, self._binders, strict=True)
         )
 
+    def firsts(self, raws: Sequence[Sequence[Any]]) -> list[Any]:
+        processor = self._processors[0]
+        if processor is None:
+            return [raw[0] for raw in raws]
+        return [processor(raw[0]) for raw in raws]
+
     def row(self, raw: Sequence[Any]) -> Row:
         return Row(
             {
@@ -145,6 +151,20 @@ class HotReads:
         async with self._engine.connect() as connection:
             result = await connection.execute(query.statement, values)
             return [Row(dict(raw._mapping)) for raw in result.all()]
+
+    async def scalars(self, statement: Statement, **values: Any) -> list[Any]:
+        """The first column of every row (a page of ids, say), without building rows."""
+        query = self.query(statement)
+        if self._sqlite_path:
+            try:
+                found = self._read_sqlite(query.sql, query.arguments(values))
+                return query.firsts(found)
+            except sqlite3.Error:
+                pass
+        if self._postgres is not None:
+            return query.firsts(await self._postgres.fetch(query.sql, query.arguments(values)))
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(query.statement, values)).scalars())
 
     async def one(self, statement: Statement, **values: Any) -> Row | None:
         rows = await self.all(statement, **values)

@@ -74,26 +74,23 @@ class PositionAnswers:
         owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
         # Every kept one the page needs is taken before any new one is kept, so
         # keeping cannot let go of what this page is about to use.
-        found = [self._found(position_id, page) for position_id in page.ids]
+        templates, bots, loaded = self._templates, self.bots, page.loaded
+        found: list[tuple[int, Template]] = []
+        for position_id in page.ids:
+            details = loaded.get(position_id)
+            if details is None:
+                found.append((bots[position_id], templates[position_id]))
+            else:
+                found.append((details.position.bot_id, _template(details)))
         shown: list[bytes] = []
-        for position_id, (bot_id, template) in zip(page.ids, found, strict=True):
+        for (bot_id, template), position_id in zip(found, page.ids, strict=True):
             bot, broker, is_paper = owners[bot_id]
-            shown.append(
-                b"".join(
-                    (template[0], bot, template[1], broker, template[2], is_paper, template[3])
-                )
-            )
-            if position_id in page.loaded:
-                details = page.loaded[position_id]
-                if details.position.status == CLOSED:
-                    self._keep(position_id, bot_id, template)
+            first, second, third, last = template
+            shown.append(b"".join((first, bot, second, broker, third, is_paper, last)))
+            details = loaded.get(position_id)
+            if details is not None and details.position.status == CLOSED:
+                self._keep(position_id, bot_id, template)
         return shown
-
-    def _found(self, position_id: int, page: PositionPage) -> tuple[int, Template]:
-        details = page.loaded.get(position_id)
-        if details is not None:
-            return details.position.bot_id, _template(details)
-        return self.bots[position_id], self._templates[position_id]
 
     def _keep(self, position_id: int, bot_id: int, template: Template) -> None:
         if position_id in self._templates:

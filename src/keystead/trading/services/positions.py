@@ -151,8 +151,7 @@ class PositionService:
             bot_id = bot.id
         shape = page_shape(listing, bot_id=bot_id, status=status)
         values = page_values(listing, bot_id=bot_id, status=status)
-        found = await hot.all(_page_ids(shape), account_id=account_id, **values)
-        ids: list[int] = [row.id for row in found]
+        ids: list[int] = await hot.scalars(_page_ids(shape), account_id=account_id, **values)
         wanted = [position_id for position_id in ids if position_id not in held]
         rows: list[Position] = []
         if wanted:  # each closed position once per process; open ones every time
