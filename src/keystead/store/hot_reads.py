@@ -28,9 +28,9 @@ from sqlalchemy import JSON, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.types import TypeDecorator
 
 from keystead.store.hot_postgres import PostgresReads, asyncpg_dsn
+from keystead.store.models import UTCDateTime
 
 Processor = Callable[[Any], Any] | None
 Statement = Select[*tuple[Any, ...]]
@@ -40,14 +40,16 @@ def _processor(column_type: Any, dialect: Dialect) -> Processor:
     """What SQLAlchemy does to a column's value as this dialect's raw driver gives it."""
     if isinstance(column_type, JSON):
         return _json  # text from sqlite3, and from asyncpg without SQLAlchemy's codec
+    if isinstance(column_type, UTCDateTime):
+        # Its own step reads the driver's value, text from sqlite3 included (C's
+        # fromisoformat, not the SQLite dialect's regular expression first).
+        utc = column_type
+        return lambda value: utc.process_result_value(value, dialect)
     if dialect.name == "sqlite":
         processor: Processor = column_type._cached_result_processor(dialect, None)
         return processor
-    # asyncpg gives native values (its numbers' conversions would need its type codes,
-    # and need none here); a TypeDecorator's own step (aware UTC times) still applies.
-    if isinstance(column_type, TypeDecorator):
-        decorator = column_type
-        return lambda value: decorator.process_result_value(value, dialect)
+    # asyncpg gives native values; its numbers' conversions would need its type codes,
+    # and none is needed by the columns read here (the parity test holds them to it).
     return None
 
 
