@@ -67,12 +67,12 @@ def _around_list(message: str) -> tuple[bytes, bytes]:
     return before, after
 
 
-def ok_serialised(items: Sequence[bytes], message: str) -> Response:
-    """`ok(list, message)` for items serialised already (each one JSON value): the same
-    bytes, without serialising again what has not changed."""
+def ok_serialised(pieces: list[bytes], message: str) -> Response:
+    """`ok(list, message)` for a list serialised already: `pieces` are its items' JSON
+    and the commas between them, joined as they are (one copy of a large answer, not
+    one per step). The same bytes, without serialising again what has not changed."""
     before, after = _around_list(message)
-    body = b"".join((before, b"[", b",".join(items), b"]", after))
-    return Response(body, media_type=JSONResponse.media_type)
+    return Response(b"".join([before, b"[", *pieces, b"]", after]), media_type="application/json")
 
 
 NO_STORE = {"Cache-Control": "no-store"}

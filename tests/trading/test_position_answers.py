@@ -107,12 +107,12 @@ async def test_the_oldest_kept_position_makes_room(trader: Trader) -> None:
     trading = trading_of(trader.runtime)
     answers = PositionAnswers(capacity=3)
     page = await trading.positions.page(trader.account_id, Listing(), answers.bots)
-    first = answers.items(page)
+    first = answers.pieces(page)
     assert len(answers) == len(answers.bots) == 3
     again = await trading.positions.page(trader.account_id, Listing(), answers.bots)
     assert len(again.loaded) == 2  # only those not kept are read again
     assert answers.missing(again) == []
-    assert answers.items(again) == first
+    assert answers.pieces(again) == first
 
 
 async def test_a_position_let_go_of_meanwhile_is_read_again(trader: Trader) -> None:
@@ -121,7 +121,7 @@ async def test_a_position_let_go_of_meanwhile_is_read_again(trader: Trader) -> N
     await two_bots_with_positions(trader, closed=4, opened=0)
     trading = trading_of(trader.runtime)
     answers = PositionAnswers(capacity=4)
-    first = answers.items(await trading.positions.page(trader.account_id, Listing(), {}))
+    first = answers.pieces(await trading.positions.page(trader.account_id, Listing(), {}))
     page = await trading.positions.page(trader.account_id, Listing(), answers.bots)
     assert page.loaded == {}
     answers._templates.clear()  # what another request's keeping does to them
@@ -129,7 +129,7 @@ async def test_a_position_let_go_of_meanwhile_is_read_again(trader: Trader) -> N
     missing = answers.missing(page)
     assert sorted(missing) == sorted(page.ids)
     page = await trading.positions.complete(page, missing)
-    assert answers.items(page) == first
+    assert answers.pieces(page) == first
 
 
 @asynccontextmanager

@@ -69,8 +69,9 @@ class PositionAnswers:
             if position_id not in page.loaded and position_id not in self._templates
         ]
 
-    def items(self, page: PositionPage) -> list[bytes]:
-        """Each position of the page as JSON, in the page's order (call `missing` first)."""
+    def pieces(self, page: PositionPage) -> list[bytes]:
+        """The page's positions as the pieces of a JSON list's items, commas between
+        them, in the page's order, for `envelope.ok_serialised` (call `missing` first)."""
         owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
         # Every kept one the page needs is taken before any new one is kept, so
         # keeping cannot let go of what this page is about to use.
@@ -82,15 +83,15 @@ class PositionAnswers:
                 found.append((bots[position_id], templates[position_id]))
             else:
                 found.append((details.position.bot_id, _template(details)))
-        shown: list[bytes] = []
+        pieces: list[bytes] = []
         for (bot_id, template), position_id in zip(found, page.ids, strict=True):
             bot, broker, is_paper = owners[bot_id]
             first, second, third, last = template
-            shown.append(b"".join((first, bot, second, broker, third, is_paper, last)))
+            pieces += (b",", first, bot, second, broker, third, is_paper, last)
             details = loaded.get(position_id)
             if details is not None and details.position.status == CLOSED:
                 self._keep(position_id, bot_id, template)
-        return shown
+        return pieces[1:]  # no comma before the first
 
     def _keep(self, position_id: int, bot_id: int, template: Template) -> None:
         if position_id in self._templates:

@@ -32,7 +32,7 @@ async def list_positions(request: Request, filters: Filters) -> Response:
     missing = answers.missing(page)
     if missing:
         page = await trading.positions.complete(page, missing)
-    return ok_serialised(answers.items(page), "Positions retrieved")
+    return ok_serialised(answers.pieces(page), "Positions retrieved")
 
 
 @router.get("/{number}", response_model=Envelope[PositionResponse])
