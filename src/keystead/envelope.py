@@ -60,19 +60,19 @@ _SLOT = "\x00"
 
 
 @functools.cache
-def _around_list(message: str) -> tuple[bytes, bytes]:
-    """What `ok` sends before and after a list as `data`, for lists already serialised."""
+def _around_data(message: str) -> tuple[bytes, bytes]:
+    """What `ok` sends before and after `data`, for data serialised already."""
     whole = orjson.dumps({"success": True, "message": message, "data": _SLOT})
     before, after = whole.split(orjson.dumps(_SLOT))
     return before, after
 
 
 def ok_serialised(pieces: list[bytes], message: str) -> Response:
-    """`ok(list, message)` for a list serialised already: `pieces` are its items' JSON
-    and the commas between them, joined as they are (one copy of a large answer, not
+    """`ok(data, message)` for data serialised already: `pieces` are its JSON, joined as
+    they are (a list's brackets and commas included: one copy of a large answer, not
     one per step). The same bytes, without serialising again what has not changed."""
-    before, after = _around_list(message)
-    return Response(b"".join([before, b"[", *pieces, b"]", after]), media_type="application/json")
+    before, after = _around_data(message)
+    return Response(b"".join([before, *pieces, after]), media_type="application/json")
 
 
 NO_STORE = {"Cache-Control": "no-store"}

@@ -54,7 +54,7 @@ async def test_kept_positions_answer_the_same_bytes_as_positions_built_afresh(
 ) -> None:
     await two_bots_with_positions(trader, closed=130, opened=3)
     answers = trading_of(trader.runtime).position_answers
-    for page in (1, 2, 1, 2):  # first built and kept, then from what was kept
+    for page in (1, 2, 1, 2, 3):  # built and kept, then from what was kept; then none
         listed = await trader.get(LISTING, page=page)
         assert listed.status_code == 200, listed.text
         assert listed.headers["content-type"] == "application/json"

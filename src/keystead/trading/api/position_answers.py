@@ -70,8 +70,8 @@ class PositionAnswers:
         ]
 
     def pieces(self, page: PositionPage) -> list[bytes]:
-        """The page's positions as the pieces of a JSON list's items, commas between
-        them, in the page's order, for `envelope.ok_serialised` (call `missing` first)."""
+        """The page's positions as a JSON list in pieces, in the page's order, for
+        `envelope.ok_serialised` (call `missing` first)."""
         owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
         # Every kept one the page needs is taken before any new one is kept, so
         # keeping cannot let go of what this page is about to use.
@@ -91,7 +91,12 @@ class PositionAnswers:
             details = loaded.get(position_id)
             if details is not None and details.position.status == CLOSED:
                 self._keep(position_id, bot_id, template)
-        return pieces[1:]  # no comma before the first
+        if pieces:
+            pieces[0] = b"["  # the first comma opens the list instead
+        else:
+            pieces.append(b"[")
+        pieces.append(b"]")
+        return pieces
 
     def _keep(self, position_id: int, bot_id: int, template: Template) -> None:
         if position_id in self._templates:
