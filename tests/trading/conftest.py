@@ -3,12 +3,17 @@ nothing until a test builds what it needs with the factories of tests/factories.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from keystead.app import create_app
+from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.runtime import Runtime
 from keystead.trading.services.performance import trading_days
@@ -140,3 +145,16 @@ async def bots_in_every_status(trader: Trader) -> list[Bot]:
         bots.append(bot)
     await make_position(runtime, bots[-1])
     return bots
+
+
+@asynccontextmanager
+async def second_instance(
+    settings: Settings, clock: FixedClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Another keystead instance on the same database: what one keeps in memory, the
+    other does not."""
+    application: FastAPI = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("203.0.113.8", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client

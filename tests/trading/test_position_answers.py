@@ -4,14 +4,8 @@ positions never kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import httpx
-from fastapi import FastAPI
-
-from keystead.app import create_app
 from keystead.clock import FixedClock
 from keystead.config import Settings
 from keystead.envelope import ok
@@ -21,7 +15,7 @@ from keystead.trading.context import trading_of
 from keystead.trading.services.paging import Listing
 from keystead.trading.tables import Bot
 from tests.factories import make_bot, make_broker_connection, make_position
-from tests.trading.conftest import Trader
+from tests.trading.conftest import Trader, second_instance
 
 LISTING = "/v1/bots/positions"
 
@@ -130,15 +124,3 @@ async def test_a_position_let_go_of_meanwhile_is_read_again(trader: Trader) -> N
     assert sorted(missing) == sorted(page.ids)
     page = await trading.positions.complete(page, missing)
     assert answers.pieces(page) == first
-
-
-@asynccontextmanager
-async def second_instance(
-    settings: Settings, clock: FixedClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Another keystead instance on the same database, with its own kept positions."""
-    application: FastAPI = create_app(settings, clock=clock)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application, client=("203.0.113.8", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client

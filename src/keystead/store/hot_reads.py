@@ -64,10 +64,15 @@ def _json(text: str | None) -> Any:
         return json.loads(text)
 
 
-class Row:
-    """One row: its columns as attributes, under the statement's names."""
+ROWS_KEPT = 2048
+"""Rows kept per statement by their raw values; all are let go of when it is full."""
 
-    __slots__ = ("__dict__",)
+
+class Row:
+    """One row: its columns as attributes, under the statement's names. The same row
+    may answer many requests: nothing may change it (or what its values hold)."""
+
+    __slots__ = ("__dict__", "__weakref__")
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__ = values
@@ -87,6 +92,7 @@ class Query:
         self.sql = str(compiled)
         self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.names = tuple(str(column.key) for column in statement.selected_columns)
+        self._rows: dict[tuple[Any, ...], Row] = {}
         self._processors: tuple[Processor, ...] = tuple(
             _processor(column.type, dialect) for column in statement.selected_columns
         )
@@ -107,6 +113,21 @@ class Query:
         return [processor(raw[0]) for raw in raws]
 
     def row(self, raw: Sequence[Any]) -> Row:
+        """The row of these raw values: the same `Row` as last time while the stored
+        values are the same (so what is built from a row can be kept by its identity),
+        a new one as soon as one of them differs."""
+        key = tuple(raw)
+        try:
+            found = self._rows.get(key)
+        except TypeError:  # a value that cannot be a key: nothing to keep
+            return self._process(raw)
+        if found is None:
+            if len(self._rows) >= ROWS_KEPT:
+                self._rows.clear()
+            found = self._rows[key] = self._process(raw)
+        return found
+
+    def _process(self, raw: Sequence[Any]) -> Row:
         return Row(
             {
                 name: value if processor is None else processor(value)

@@ -20,6 +20,7 @@ from keystead.trading.services.variables import VariableService
 from keystead.trading.settings import TradingSettings
 
 if TYPE_CHECKING:
+    from keystead.trading.api.bot_answers import BotAnswers
     from keystead.trading.api.position_answers import PositionAnswers
 
 
@@ -34,12 +35,15 @@ class Trading:
     brokers: BrokerConnectionService
     position_answers: PositionAnswers
     """Closed positions serialised once, for this process's listings."""
+    bot_answers: BotAnswers
+    """Bots serialised once while what they show is unchanged."""
 
 
 def start(runtime: Runtime, settings: TradingSettings | None = None) -> Trading:
     """The services over the platform's database and clock; paper bots trade on the
     paper engine, live bots on the engine `KEYSTEAD_EXECUTION_ENGINE` names."""
     # Here, not at the top: the routes import this module, and this one the routes' package.
+    from keystead.trading.api.bot_answers import BotAnswers
     from keystead.trading.api.position_answers import PositionAnswers
 
     settings = settings or TradingSettings()
@@ -54,6 +58,7 @@ def start(runtime: Runtime, settings: TradingSettings | None = None) -> Trading:
         reports=ReportService(db, clock),
         brokers=BrokerConnectionService(db),
         position_answers=PositionAnswers(),
+        bot_answers=BotAnswers(),
     )
 
 

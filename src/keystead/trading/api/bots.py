@@ -13,7 +13,7 @@ from keystead.access.authorize import requires
 from keystead.api.collection import collection
 from keystead.api.deps import principal_of
 from keystead.api.schemas import Envelope
-from keystead.envelope import ok
+from keystead.envelope import ok, ok_serialised
 from keystead.errors import InvalidInput
 from keystead.trading.api import views
 from keystead.trading.api.params import (
@@ -64,10 +64,9 @@ async def list_bots(
     """The account's bots, by name."""
     wanted = bot_statuses({"statuses": statuses, "statuses[]": statuses_bracketed})
     details = flag(include_details, "include_details")
-    bots = await from_request(request).bots.for_account(
-        principal_of(request).account_id, wanted, details
-    )
-    return ok([views.bot(item, details) for item in bots], "Bots retrieved")
+    trading = from_request(request)
+    bots = await trading.bots.for_account(principal_of(request).account_id, wanted, details)
+    return ok_serialised(trading.bot_answers.list(bots, details), "Bots retrieved")
 
 
 @router.get("/bots/{number}", response_model=Envelope[BotResponse])
@@ -76,8 +75,9 @@ async def get_bot(
     request: Request, number: str, include_details: IncludeDetails = None
 ) -> Response:
     details = flag(include_details, "include_details")
-    bot = await from_request(request).bots.get(principal_of(request).account_id, number, details)
-    return ok(views.bot(bot, details), "Bot retrieved")
+    trading = from_request(request)
+    bot = await trading.bots.get(principal_of(request).account_id, number, details)
+    return ok_serialised([trading.bot_answers.json(bot, details)], "Bot retrieved")
 
 
 @router.put("/bots/{number}", response_model=Envelope[BotResponse])
