@@ -54,6 +54,7 @@ async def test_kept_positions_answer_the_same_bytes_as_positions_built_afresh(
         assert listed.headers["content-type"] == "application/json"
         assert listed.content == await fresh_bytes(trader, page)
     assert len(answers) == 130  # the closed ones only
+    assert answers.whole_pages == 2  # pages 2 and 3 (empty): page 1 holds the open ones
 
 
 async def test_a_renamed_bot_shows_in_its_kept_positions_on_every_instance(

@@ -5,7 +5,9 @@ adds), so its JSON is built the first time it is listed and kept. What it shows 
 the bot holding it (the bot's name and number, its broker connection, paper or live)
 can change, on any instance: those three values are read with every page and put
 into the kept bytes in their places. An open position is built afresh each time.
-A page of kept positions costs one query for its ids and one for their bots.
+A page of kept positions costs one query for its ids and one for their bots; when
+those bots' rows are the very ones it was built from (a hot read hands back the same
+row object while its values are the same), the whole page is the one kept last time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from keystead.trading.services.positions import CLOSED, Owner, PositionDetails, 
 
 CAPACITY = 100_000
 """Closed positions kept per process, a few KiB each; the oldest kept goes first."""
+PAGE_BYTES = 16 * 1024 * 1024
+"""Whole pages kept per process, in bytes; all are let go of when it is full."""
 
 _OWNER_FIELDS = ("bot", "broker_connection", "is_paper")
 _STAND_INS = {name: f"\x00{name}" for name in _OWNER_FIELDS}
@@ -54,11 +58,17 @@ class PositionAnswers:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._capacity = capacity
         self._templates: dict[int, Template] = {}
+        self._pages: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
+        self._page_bytes = 0
         self.bots: dict[int, int] = {}
         """Position id → bot id of every kept position: what the service need not read."""
 
     def __len__(self) -> int:
         return len(self._templates)
+
+    @property
+    def whole_pages(self) -> int:
+        return len(self._pages)
 
     def missing(self, page: PositionPage) -> list[int]:
         """Positions of the page neither kept nor read: let go of by another request
@@ -71,7 +81,32 @@ class PositionAnswers:
 
     def pieces(self, page: PositionPage) -> list[bytes]:
         """The page's positions as a JSON list in pieces, in the page's order, for
-        `envelope.ok_serialised` (call `missing` first)."""
+        `envelope.ok_serialised` (call `missing` first). A page of kept positions only,
+        whose owners' rows are the very ones it was built from, is answered whole
+        from the last time."""
+        sources = tuple(owner.source for owner in page.owners.values())
+        whole = not page.loaded and all(source is not None for source in sources)
+        key = (tuple(page.ids), *map(id, sources))
+        if whole:
+            kept = self._pages.get(key)
+            if kept is not None and all(a is b for a, b in zip(kept[0], sources, strict=True)):
+                return [kept[1]]
+        pieces = self._build(page)
+        if whole:
+            body = b"".join(pieces)
+            self._keep_page(key, sources, body)
+            return [body]
+        return pieces
+
+    def _keep_page(self, key: tuple[object, ...], sources: tuple[object, ...], body: bytes) -> None:
+        if self._page_bytes + len(body) > PAGE_BYTES:
+            self._pages.clear()
+            self._page_bytes = 0
+        # The sources are held with the page, so their ids are not reused meanwhile.
+        self._pages[key] = (sources, body)
+        self._page_bytes += len(body)
+
+    def _build(self, page: PositionPage) -> list[bytes]:
         owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
         # Every kept one the page needs is taken before any new one is kept, so
         # keeping cannot let go of what this page is about to use.

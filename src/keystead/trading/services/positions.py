@@ -62,6 +62,8 @@ class Owner:
 
     bot: Bot | BotShown | Row
     broker: BrokerConnection | BrokerShown | Row
+    source: Row | None = None
+    """The hot-read row both were read from: the same object while they are unchanged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,7 @@ class PositionService:
             row.id: Owner(
                 BotShown(row.id, row.name, row.number, bool(row.is_paper)),
                 BrokerShown(row.broker_name, row.broker_number, row.account_number),
+                row,
             )
             for row in await self._db.hot.all(_OWNERS, account_id=account_id)
             if row.id in bot_ids
