@@ -186,6 +186,8 @@ class BotService:
     async def for_account(
         self, account_id: int, statuses: list[str] | None, include_details: bool
     ) -> list[BotDetails]:
+        """The account's bots by name; without `include_details` their rows carry no
+        settings and no variables are read (show them with `include_details=False`)."""
         bots = await self._db.hot.all(_BOT_READS[include_details][0], account_id=account_id)
         if statuses:
             bots = [bot for bot in bots if bot.status in statuses]
