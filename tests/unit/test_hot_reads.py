@@ -3,13 +3,16 @@ before, on both backends."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+import pytest
+from sqlalchemy import bindparam, select, text
 
 from keystead.audit import Actor
 from keystead.runtime import Runtime
+from keystead.store.hot_postgres import PostgresReads
 from keystead.store.models import Account
 from keystead.trading.tables import Bot, BrokerConnection, Position, Variable
 from tests.factories import make_account, make_bot, make_position, make_variable
@@ -81,3 +84,54 @@ async def test_a_change_is_seen_by_the_very_next_hot_read(runtime: Runtime) -> N
 async def test_no_row_is_none(runtime: Runtime) -> None:
     assert await runtime.db.hot.one(_ACCOUNT, account_id=2**31 - 1) is None
     assert await runtime.db.hot.all(_ACCOUNT, account_id=-1) == []
+
+
+SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+POSTGRES = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
+@SQLITE
+async def test_a_busy_sqlite_file_is_read_through_the_engine(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that finds the file busy must not block the event loop waiting: the
+    engine, on its own thread, reads it instead, and gives the same values."""
+    account = await make_account(runtime)
+    hot = runtime.db.hot
+    expected = vars(await hot.one(by_id(Account), id=account.id))
+
+    def busy(_sql: str, _arguments: tuple[Any, ...]) -> list[Any]:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(hot, "_read_sqlite", busy)
+    assert vars(await hot.one(by_id(Account), id=account.id)) == expected
+    assert await hot.scalars(
+        select(Account.id).where(Account.id == bindparam("id")), id=account.id
+    ) == [account.id]
+
+
+@POSTGRES
+async def test_a_read_connection_dropped_by_postgresql_is_replaced(runtime: Runtime) -> None:
+    """A restart or an operator ends the idle read connections: the next read is read
+    again on a new connection, and the client never sees it."""
+    account = await make_account(runtime)
+    statement = by_id(Account)
+    assert await runtime.db.hot.one(statement, id=account.id) is not None
+    async with runtime.db.engine.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND application_name = ''"
+            )
+        )
+    row = await runtime.db.hot.one(statement, id=account.id)
+    assert row is not None
+    assert row.number == account.number
+
+
+async def test_an_unreachable_postgresql_is_a_connection_error() -> None:
+    reads = PostgresReads("postgresql://keystead@127.0.0.1:1/nothing", size=2)
+    with pytest.raises(ConnectionError):
+        await reads.fetch("SELECT 1", [])
+    await reads.close()

@@ -28,6 +28,9 @@ _UNREACHABLE = (
     asyncpg.InterfaceError,
 )
 """The database is down, restarting or dropped the connection: not a bad query."""
+_BROKEN = (*_UNREACHABLE, asyncpg.InternalClientError)
+"""Also a connection whose server went away mid-conversation (asyncpg then finds it
+in a state no operation may start from)."""
 
 
 def asyncpg_dsn(url: URL) -> str:
@@ -44,19 +47,32 @@ class PostgresReads:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def fetch(self, sql: str, arguments: Sequence[Any]) -> list[Any]:
-        slots = self._slots_of_this_loop()
-        async with slots:
-            connection = self._idle.pop() if self._idle else await self._connect()
-            try:
-                rows: list[Any] = await connection.fetch(sql, *arguments)
-            except _UNREACHABLE as error:
-                connection.terminate()
-                raise ConnectionError("the database is unreachable") from error
-            except BaseException:
-                connection.terminate()  # cancelled mid-read, say: its state is unknown
-                raise
-            self._idle.append(connection)
-            return rows
+        async with self._slots_of_this_loop():
+            while self._idle:
+                # One the server ended while it sat idle (a restart) is tried once: a read
+                # changes nothing, so it is read again on a new connection.
+                connection = self._idle.pop()
+                if connection.is_closed():
+                    continue
+                try:
+                    return await self._read(connection, sql, arguments)
+                except ConnectionError:
+                    continue
+            return await self._read(await self._connect(), sql, arguments)
+
+    async def _read(
+        self, connection: asyncpg.Connection, sql: str, arguments: Sequence[Any]
+    ) -> list[Any]:
+        try:
+            rows: list[Any] = await connection.fetch(sql, *arguments)
+        except _BROKEN as error:
+            connection.terminate()
+            raise ConnectionError("the database is unreachable") from error
+        except BaseException:
+            connection.terminate()  # cancelled mid-read, say: its state is unknown
+            raise
+        self._idle.append(connection)
+        return rows
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
