@@ -68,8 +68,8 @@ _SLOT = "\x00"
 @functools.cache
 def _around_data(message: str) -> tuple[bytes, bytes]:
     """What `ok` sends before and after `data`, for data serialised already."""
-    whole = orjson.dumps({"success": True, "message": message, "data": _SLOT})
-    before, after = whole.split(orjson.dumps(_SLOT))
+    whole = to_json({"success": True, "message": message, "data": _SLOT})
+    before, after = whole.split(to_json(_SLOT))
     return before, after
 
 

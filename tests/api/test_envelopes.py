@@ -102,6 +102,21 @@ async def test_health_ready_metrics_and_docs(client: httpx.AsyncClient, settings
     assert ready.json()["data"] == expected
     metrics = await client.get("/metrics")
     assert "keystead_requests_total" in metrics.text
+    before = scraped(metrics.text)
+    for _ in range(3):
+        await client.get("/healthz")
+    after = scraped((await client.get("/metrics")).text)
+    ok_healthz = 'keystead_requests_total{method="GET",status="200"}'
+    assert after[ok_healthz] - before[ok_healthz] >= 4  # three, and the scrape before
+    assert after["keystead_request_seconds_count"] == sum(
+        value for name, value in after.items() if name.startswith("keystead_requests_total")
+    )
+    assert (
+        after['keystead_request_seconds_bucket{le="+Inf"}']
+        == after["keystead_request_seconds_count"]
+    )
+    buckets = [value for name, value in after.items() if "_bucket" in name]
+    assert buckets == sorted(buckets)  # cumulative
     schema = (await client.get("/openapi.json")).json()
     assert {"/auth/login", "/account/api-tokens", "/v1/account"} <= set(schema["paths"])
     docs = await client.get("/docs")
@@ -120,3 +135,13 @@ async def test_a_trailing_slash_is_not_redirected(client: httpx.AsyncClient) -> 
         response = await client.get(path)
         assert response.status_code == 404
         assert response.json() == body
+
+
+def scraped(text: str) -> dict[str, float]:
+    """Prometheus text format: each sample's name with its labels, and its value."""
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples

@@ -3,8 +3,10 @@ before, on both backends."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,9 @@ from sqlalchemy import bindparam, select, text
 
 from keystead.audit import Actor
 from keystead.runtime import Runtime
+from keystead.store.db import Database
 from keystead.store.hot_postgres import PostgresReads
+from keystead.store.migrate import upgrade
 from keystead.store.models import Account
 from keystead.trading.tables import Bot, BrokerConnection, Position, Variable
 from tests.factories import make_account, make_bot, make_position, make_variable
@@ -135,3 +139,26 @@ async def test_an_unreachable_postgresql_is_a_connection_error() -> None:
     with pytest.raises(ConnectionError):
         await reads.fetch("SELECT 1", [])
     await reads.close()
+
+
+def test_a_sqlite_file_whose_name_reads_as_a_uri_is_still_read_on_the_loop(
+    tmp_path: Path,
+) -> None:
+    """`%` and `#` in a path mean something else in a `file:` URI: the read-only connection
+    would open another file, or none, and every read would fall back to the engine."""
+    folder = tmp_path / "100% #1"
+    folder.mkdir()
+    url = f"sqlite+aiosqlite:///{folder / 'keystead.db'}"
+    upgrade(url)
+
+    async def read() -> None:
+        database = Database(url)
+        try:
+            ids = select(Account.id).where(Account.id == bindparam("id"))
+            assert await database.hot.scalars(ids, id=1) == []
+            # Read by the read-only connection itself, not by the engine after it failed.
+            assert database.hot._read_sqlite("SELECT count(*) FROM accounts", ()) == [(0,)]
+        finally:
+            await database.dispose()
+
+    asyncio.run(read())

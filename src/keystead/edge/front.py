@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from keystead.clock import isoformat
 from keystead.observability import (
     CURRENT_REQUEST_ID,
     REQUEST_ID,
@@ -135,6 +136,6 @@ def _line(scope: Scope, status: int, elapsed: float, request_id: str) -> bytes:
             "event": "request",
             "request_id": request_id,
             "level": "info",
-            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "timestamp": isoformat(datetime.now(UTC)),
         }
     )

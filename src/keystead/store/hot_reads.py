@@ -22,6 +22,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import JSON, Select
@@ -162,15 +163,9 @@ class HotReads:
 
     async def all(self, statement: Statement, **values: Any) -> list[Row]:
         query = self.query(statement)
-        if self._sqlite_path:
-            try:
-                found = self._read_sqlite(query.sql, query.arguments(values))
-                return [query.row(raw) for raw in found]
-            except sqlite3.Error:
-                pass  # busy, gone or unreadable: the engine reads it, or reports it as always
-        if self._postgres is not None:
-            found = await self._postgres.fetch(query.sql, query.arguments(values))
-            return [query.row(raw) for raw in found]
+        raws = await self._raw(query, values)
+        if raws is not None:
+            return [query.row(raw) for raw in raws]
         async with self._engine.connect() as connection:
             result = await connection.execute(query.statement, values)
             return [Row(dict(raw._mapping)) for raw in result.all()]
@@ -178,16 +173,22 @@ class HotReads:
     async def scalars(self, statement: Statement, **values: Any) -> list[Any]:
         """The first column of every row (a page of ids, say), without building rows."""
         query = self.query(statement)
-        if self._sqlite_path:
-            try:
-                found = self._read_sqlite(query.sql, query.arguments(values))
-                return query.firsts(found)
-            except sqlite3.Error:
-                pass
-        if self._postgres is not None:
-            return query.firsts(await self._postgres.fetch(query.sql, query.arguments(values)))
+        raws = await self._raw(query, values)
+        if raws is not None:
+            return query.firsts(raws)
         async with self._engine.connect() as connection:
             return list((await connection.execute(query.statement, values)).scalars())
+
+    async def _raw(self, query: Query, values: dict[str, Any]) -> Sequence[Any] | None:
+        """The driver's own rows, or None: read them through the engine instead."""
+        if self._sqlite_path:
+            try:
+                return self._read_sqlite(query.sql, query.arguments(values))
+            except sqlite3.Error:
+                pass  # busy, gone or unreadable: the engine reads it, or reports it as always
+        if self._postgres is not None:
+            return await self._postgres.fetch(query.sql, query.arguments(values))
+        return None
 
     async def one(self, statement: Statement, **values: Any) -> Row | None:
         rows = await self.all(statement, **values)
@@ -207,8 +208,9 @@ class HotReads:
 
 
 def _read_only(path: str) -> sqlite3.Connection:
+    # Quoted: a `?` or `#` in the file's name would otherwise be read as the URI's own.
     connection = sqlite3.connect(
-        f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
     )
     # Never wait on the loop: a busy file is read through the engine instead.
     connection.execute("PRAGMA busy_timeout=0")
