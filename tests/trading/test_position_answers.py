@@ -101,10 +101,10 @@ async def test_the_oldest_kept_position_makes_room(trader: Trader) -> None:
     await two_bots_with_positions(trader, closed=5, opened=0)
     trading = trading_of(trader.runtime)
     answers = PositionAnswers(capacity=3)
-    page = await trading.positions.page(trader.account_id, Listing(), answers.bots)
+    page = await trading.positions.page(trader.account_id, Listing(), answers.held)
     first = answers.pieces(page)
-    assert len(answers) == len(answers.bots) == 3
-    again = await trading.positions.page(trader.account_id, Listing(), answers.bots)
+    assert len(answers) == len(answers.held) == 3
+    again = await trading.positions.page(trader.account_id, Listing(), answers.held)
     assert len(again.loaded) == 2  # only those not kept are read again
     assert answers.missing(again) == []
     assert answers.pieces(again) == first
@@ -116,11 +116,10 @@ async def test_a_position_let_go_of_meanwhile_is_read_again(trader: Trader) -> N
     await two_bots_with_positions(trader, closed=4, opened=0)
     trading = trading_of(trader.runtime)
     answers = PositionAnswers(capacity=4)
-    first = answers.pieces(await trading.positions.page(trader.account_id, Listing(), {}))
-    page = await trading.positions.page(trader.account_id, Listing(), answers.bots)
+    first = answers.pieces(await trading.positions.page(trader.account_id, Listing()))
+    page = await trading.positions.page(trader.account_id, Listing(), answers.held)
     assert page.loaded == {}
-    answers._templates.clear()  # what another request's keeping does to them
-    answers.bots.clear()
+    answers._kept.clear()  # what another request's keeping does to them
     missing = answers.missing(page)
     assert sorted(missing) == sorted(page.ids)
     page = await trading.positions.complete(page, missing)

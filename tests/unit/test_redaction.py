@@ -5,8 +5,17 @@ from __future__ import annotations
 import logging
 import sys
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from keystead.access import tokens
-from keystead.observability import REDACTED, RedactingFormatter, redact
+from keystead.observability import (
+    _SECRET_PATTERNS,
+    REDACTED,
+    RedactingFormatter,
+    redact,
+    redact_value,
+)
 
 
 def test_structured_events_are_redacted() -> None:
@@ -41,3 +50,31 @@ def test_tracebacks_from_standard_logging_are_redacted() -> None:
     line = formatter.format(record)
     assert "lookup failed for" in line
     assert plain not in line
+
+
+def test_text_is_redacted_exactly_as_the_patterns_say() -> None:
+    """Text is searched only when it may hold a secret: whatever the patterns would
+    redact is still redacted, in any case of `bearer`, anywhere in the text."""
+    plain = tokens.mint("kst")
+    texts = [
+        "/v1/bots/positions",
+        f"/v1/bots/{plain}",
+        f"token={plain}&x=1",
+        "0x" + "Ab" * 65,
+        "authorization: BEARER abc",
+        "Authorization: bEaReR\tabc.def",
+        "ＢＥＡＲＥＲ abc",  # fullwidth: not the scheme
+        "bearer",
+        "under_score but short",
+        "",
+    ]
+    for text in texts:
+        assert redact_value(text) == _SECRET_PATTERNS.sub(REDACTED, text), text
+    assert redact_value("/v1/bots/positions") == "/v1/bots/positions"
+    assert plain not in redact_value(f"/v1/bots/{plain}")
+    assert "abc" not in redact_value("authorization: BEARER abc")
+
+
+@given(st.text(alphabet=st.sampled_from("bearBEAR_0xX9aZ \t/\u017f\u212a\uff42")))
+def test_no_text_escapes_redaction_that_the_patterns_would_catch(text: str) -> None:
+    assert redact_value(text) == _SECRET_PATTERNS.sub(REDACTED, text)

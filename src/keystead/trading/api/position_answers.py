@@ -12,6 +12,8 @@ row object while its values are the same), the whole page is the one kept last t
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import orjson
 
 from keystead.trading.api import views
@@ -28,6 +30,8 @@ _STAND_IN_BYTES = tuple(orjson.dumps(_STAND_INS[name]) for name in _OWNER_FIELDS
 
 Template = tuple[bytes, bytes, bytes, bytes]
 """A position's JSON cut where its owner's three values go."""
+Kept = tuple[int, Template]
+"""A closed position's bot id and template."""
 
 
 def _template(details: PositionDetails) -> Template:
@@ -57,14 +61,17 @@ class PositionAnswers:
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._capacity = capacity
-        self._templates: dict[int, Template] = {}
+        self._kept: dict[int, Kept] = {}
         self._pages: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
         self._page_bytes = 0
-        self.bots: dict[int, int] = {}
-        """Position id → bot id of every kept position: what the service need not read."""
+
+    @property
+    def held(self) -> Collection[int]:
+        """The ids of the kept positions: what the service need not read."""
+        return self._kept
 
     def __len__(self) -> int:
-        return len(self._templates)
+        return len(self._kept)
 
     @property
     def whole_pages(self) -> int:
@@ -73,11 +80,10 @@ class PositionAnswers:
     def missing(self, page: PositionPage) -> list[int]:
         """Positions of the page neither kept nor read: let go of by another request
         between reading the page and answering it."""
-        return [
-            position_id
-            for position_id in page.ids
-            if position_id not in page.loaded and position_id not in self._templates
-        ]
+        if all(map(self._kept.__contains__, page.ids)):
+            return []
+        unkept = set(page.ids).difference(self._kept)  # walks the page, not the kept
+        return [position_id for position_id in unkept if position_id not in page.loaded]
 
     def pieces(self, page: PositionPage) -> list[bytes]:
         """The page's positions as a JSON list in pieces, in the page's order, for
@@ -110,12 +116,12 @@ class PositionAnswers:
         owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
         # Every kept one the page needs is taken before any new one is kept, so
         # keeping cannot let go of what this page is about to use.
-        templates, bots, loaded = self._templates, self.bots, page.loaded
-        found: list[tuple[int, Template]] = []
+        kept, loaded = self._kept, page.loaded
+        found: list[Kept] = []
         for position_id in page.ids:
             details = loaded.get(position_id)
             if details is None:
-                found.append((bots[position_id], templates[position_id]))
+                found.append(kept[position_id])
             else:
                 found.append((details.position.bot_id, _template(details)))
         pieces: list[bytes] = []
@@ -134,10 +140,8 @@ class PositionAnswers:
         return pieces
 
     def _keep(self, position_id: int, bot_id: int, template: Template) -> None:
-        if position_id in self._templates:
+        if position_id in self._kept:
             return
-        if len(self._templates) >= self._capacity:
-            oldest = next(iter(self._templates))
-            del self._templates[oldest], self.bots[oldest]
-        self._templates[position_id] = template
-        self.bots[position_id] = bot_id
+        if len(self._kept) >= self._capacity:
+            del self._kept[next(iter(self._kept))]  # the oldest kept
+        self._kept[position_id] = (bot_id, template)

@@ -27,7 +27,7 @@ async def list_positions(request: Request, filters: Filters) -> Response:
     trading = from_request(request)
     answers = trading.position_answers
     page = await trading.positions.page(
-        principal_of(request).account_id, filters.listing(), answers.bots
+        principal_of(request).account_id, filters.listing(), answers.held
     )
     missing = answers.missing(page)
     if missing:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
 from keystead.store.db import Database
-from keystead.store.hot_reads import Row
+from keystead.store.hot_reads import ROWS_KEPT, Row
 from keystead.trading.engine import Backends
 from keystead.trading.services.bots import close_one, settle_after_close
 from keystead.trading.services.paging import (
     Columns,
     Listing,
     PageShape,
-    page_query,
+    page_lists,
     page_shape,
     page_values,
     status_filter,
@@ -68,8 +69,9 @@ class Owner:
 
 @dataclass(frozen=True, slots=True)
 class PositionPage:
-    """One page of a listing: its positions' ids in order; the rows of those the caller
-    did not already hold, with their owners; and the owners of every one listed."""
+    """One page of a listing: its positions' ids in order (nothing may change the
+    list: another request's page may hold the very same); the rows of those the
+    caller did not already hold; and the owners of all the account's bots."""
 
     ids: list[int]
     loaded: dict[int, PositionDetails]
@@ -102,9 +104,14 @@ _OWNERS = (
 
 
 @functools.cache
-def _page_ids(shape: PageShape) -> Select[int]:
-    ids = select(Position.id).where(Position.account_id == bindparam("account_id"))
-    return page_query(ids, COLUMNS, shape)
+def _page_lists(shape: PageShape, dialect: str) -> Select[*tuple[Any, ...]]:
+    # The ids alone: on SQLite the index holds them, so no row of the table is visited.
+    return page_lists(
+        select(Position.id).where(Position.account_id == bindparam("account_id")),
+        COLUMNS,
+        shape,
+        dialect,
+    )
 
 
 async def _owners_of(session: AsyncSession, bot_ids: set[int]) -> dict[int, Owner]:
@@ -129,18 +136,19 @@ class PositionService:
         self._db = db
         self._clock = clock
         self._backends = backends
+        self._owner_of_row: dict[int, Owner] = {}
+        """By the id of the hot-read row it was made of (which its `source` keeps)."""
 
     async def for_account(self, account_id: int, listing: Listing) -> list[PositionDetails]:
         """Positions entered in the window, newest first, 100 a page."""
         return (await self.page(account_id, listing)).details()
 
     async def page(
-        self, account_id: int, listing: Listing, held: Mapping[int, int] | None = None
+        self, account_id: int, listing: Listing, held: Collection[int] = frozenset()
     ) -> PositionPage:
-        """One page of the account's positions, newest first; `held` maps the ids of
-        closed positions the caller keeps already (a closed position never changes) to
-        their bot ids: of those only the owner is read, not the row again."""
-        held = held or {}
+        """One page of the account's positions, newest first; `held` holds the ids of
+        closed positions the caller keeps already (a closed position never changes):
+        their rows are not read again. It is looked up, never walked."""
         status = status_filter(listing.status, (OPEN, CLOSED), {"CLOSE": CLOSED})
         hot = self._db.hot
         bot_id = None
@@ -153,35 +161,41 @@ class PositionService:
             bot_id = bot.id
         shape = page_shape(listing, bot_id=bot_id, status=status)
         values = page_values(listing, bot_id=bot_id, status=status)
-        ids: list[int] = await hot.scalars(_page_ids(shape), account_id=account_id, **values)
-        wanted = [position_id for position_id in ids if position_id not in held]
+        statement = _page_lists(shape, self._db.engine.dialect.name)
+        listed = await hot.one(statement, account_id=account_id, **values)
+        ids: list[int] = (listed and listed.id) or []
+        # Most pages are all held: one look-up each says so, without building a set.
+        wanted = () if all(map(held.__contains__, ids)) else set(ids).difference(held)
         rows: list[Position] = []
         if wanted:  # each closed position once per process; open ones every time
             async with self._db.read() as session:
-                statement = select(Position).where(Position.id.in_(wanted))
-                rows = list((await session.execute(statement)).scalars())
-        needed = {row.bot_id for row in rows}
-        needed.update(held[position_id] for position_id in ids if position_id in held)
-        owners = await self._owners(account_id, needed)
+                unheld = select(Position).where(Position.id.in_(wanted))
+                rows = list((await session.execute(unheld)).scalars())
+        owners = await self._owners(account_id) if ids else {}
         loaded = {
             row.id: PositionDetails(row, owners[row.bot_id].bot, owners[row.bot_id].broker)
             for row in rows
         }
         return PositionPage(ids, loaded, owners)
 
-    async def _owners(self, account_id: int, bot_ids: set[int]) -> dict[int, Owner]:
-        """The account's bots among `bot_ids`, with their broker connections."""
-        if not bot_ids:
-            return {}
-        return {
-            row.id: Owner(
+    async def _owners(self, account_id: int) -> dict[int, Owner]:
+        """The account's bots with their broker connections, by bot id: all of them, as
+        one indexed read, rather than finding which ones a page shows first."""
+        rows = await self._db.hot.all(_OWNERS, account_id=account_id)
+        return {row.id: self._owner(row) for row in rows}
+
+    def _owner(self, row: Row) -> Owner:
+        """The owner read as `row`: the same one while the row is the same object."""
+        owner = self._owner_of_row.get(id(row))
+        if owner is None or owner.source is not row:
+            if len(self._owner_of_row) >= ROWS_KEPT:
+                self._owner_of_row.clear()
+            owner = self._owner_of_row[id(row)] = Owner(
                 BotShown(row.id, row.name, row.number, bool(row.is_paper)),
                 BrokerShown(row.broker_name, row.broker_number, row.account_number),
                 row,
             )
-            for row in await self._db.hot.all(_OWNERS, account_id=account_id)
-            if row.id in bot_ids
-        }
+        return owner
 
     async def complete(self, page: PositionPage, missing: Iterable[int]) -> PositionPage:
         """The page with the rows of `missing` read too: positions the caller held when
