@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
 
 from keystead.audit import Actor
 from keystead.runtime import Runtime
@@ -73,6 +73,45 @@ async def test_a_time_is_bound_as_the_orm_binds_it(runtime: Runtime) -> None:
     until = since + timedelta(days=1)
     rows = await runtime.db.hot.all(window, account_id=account.id, since=since, until=until)
     assert [row.id for row in rows] == [made[1].id]
+
+
+async def test_times_at_the_edges_of_the_calendar_read_and_bind_as_the_orm_does(
+    runtime: Runtime,
+) -> None:
+    """Python's first and last datetimes (infinities to asyncpg and PostgreSQL), one
+    in its last month, and one either side of the epoch PostgreSQL counts from, come
+    back equal; each is found by its own value."""
+    account = await make_account(runtime)
+    bot = await make_bot(runtime, account.id)
+    moments = [
+        datetime.min.replace(tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2000, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(9999, 12, 1, 23, 59, 59, 999_999, tzinfo=UTC),  # its expiry: in 9999
+    ]
+    last = datetime.max.replace(tzinfo=UTC)
+    made = [
+        await make_position(runtime, bot, entered_at=moment)  # open: no exit time
+        for moment in moments
+    ]
+    # The factory's legs expire a week on, past Python's last day: the time is set after.
+    made.append(await make_position(runtime, bot))
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(Position).where(Position.id == made[-1].id).values(entered_at=last)
+        )
+    moments.append(last)
+    at = select(Position.id, Position.entered_at).where(
+        Position.account_id == bindparam("account_id"),
+        Position.entered_at == bindparam("moment"),
+    )
+    for position, moment in zip(made, moments, strict=True):
+        rows = await runtime.db.hot.all(at, account_id=account.id, moment=moment)
+        assert [(row.id, row.entered_at) for row in rows] == [(position.id, moment)]
+        async with runtime.db.read() as session:
+            orm = await session.get(Position, position.id)
+        assert orm is not None
+        assert orm.entered_at == moment
 
 
 async def test_a_change_is_seen_by_the_very_next_hot_read(runtime: Runtime) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from keystead.store.hot_postgres import PostgresReads, asyncpg_dsn
+from keystead.store.hot_postgres import PostgresReads, asyncpg_dsn, microseconds
 from keystead.store.models import UTCDateTime
 
 Processor = Callable[[Any], Any] | None
@@ -42,6 +42,8 @@ def _processor(column_type: Any, dialect: Dialect) -> Processor:
     if isinstance(column_type, JSON):
         return _json  # text from sqlite3, and from asyncpg without SQLAlchemy's codec
     if isinstance(column_type, UTCDateTime):
+        if dialect.name == "postgresql":
+            return microseconds  # the raw tuple of hot_postgres's connections
         # Its own step reads the driver's value, text from sqlite3 included (C's
         # fromisoformat, not the SQLite dialect's regular expression first).
         utc = column_type
@@ -84,6 +86,30 @@ class Row:
         raise AttributeError(f"this row has no column {name!r}")
 
 
+Made = TypeVar("Made")
+
+
+class MadeOnce(Generic[Made]):
+    """What is made of a hot-read row, made once per row object: a row is the same
+    object while its stored values are the same, so what is made of it can be too
+    (and whatever is kept by that object's identity stays valid exactly as long)."""
+
+    def __init__(self, make: Callable[[Row], Made]) -> None:
+        self._make = make
+        self._made: dict[int, tuple[Row, Made]] = {}
+
+    def __call__(self, row: Row) -> Made:
+        found = self._made.get(id(row))
+        if found is not None and found[0] is row:
+            return found[1]
+        if len(self._made) >= ROWS_KEPT:
+            self._made.clear()
+        made = self._make(row)
+        # The row is held with what was made of it, so its id is not reused meanwhile.
+        self._made[id(row)] = (row, made)
+        return made
+
+
 class Query:
     """A Core select compiled for one dialect; its bound values are passed by name."""
 
@@ -93,7 +119,7 @@ class Query:
         self.sql = str(compiled)
         self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.names = tuple(str(column.key) for column in statement.selected_columns)
-        self._rows: dict[tuple[Any, ...], Row] = {}
+        self._rows: dict[Sequence[Any], Row] = {}
         self._processors: tuple[Processor, ...] = tuple(
             _processor(column.type, dialect) for column in statement.selected_columns
         )
@@ -113,19 +139,19 @@ class Query:
             return [raw[0] for raw in raws]
         return [processor(raw[0]) for raw in raws]
 
-    def row(self, raw: Sequence[Any]) -> Row:
+    def row(self, raw: Sequence[Any]) -> Row:  # a tuple or an asyncpg record
         """The row of these raw values: the same `Row` as last time while the stored
         values are the same (so what is built from a row can be kept by its identity),
         a new one as soon as one of them differs."""
-        key = tuple(raw)
         try:
-            found = self._rows.get(key)
+            # sqlite3's tuples and asyncpg's records hash and compare by their values.
+            found = self._rows.get(raw)
         except TypeError:  # a value that cannot be a key: nothing to keep
             return self._process(raw)
         if found is None:
             if len(self._rows) >= ROWS_KEPT:
                 self._rows.clear()
-            found = self._rows[key] = self._process(raw)
+            found = self._rows[raw] = self._process(raw)
         return found
 
     def _process(self, raw: Sequence[Any]) -> Row:

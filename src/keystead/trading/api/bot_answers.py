@@ -2,9 +2,10 @@
 
 A hot read hands back the very same row object while a row's stored values are the
 same (store/hot_reads.py), so a bot's JSON is kept by the identity of the rows it
-was built from: its own, its broker connection's and, with details, the variables
-it shows. Any change to any of them, on any instance, is a new row object and so a
-new answer; rows the ORM loaded for a change can change in place and are never kept.
+was built from: its own (with what it shows of its broker connection, made once
+per row) and, with details, the variables it shows. Any change to any of them, on
+any instance, is a new row object and so a new answer; rows the ORM loaded for a
+change can change in place and are never kept.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from keystead.envelope import to_json
 from keystead.store.hot_reads import Row
 from keystead.trading.api import views
-from keystead.trading.services.bots import BotDetails
+from keystead.trading.services.bots import BotDetails, BrokerShown
 
 CAPACITY = 4096
 """Answers kept per process; all are let go of when it is full."""
@@ -38,7 +39,7 @@ class BotAnswers:
         if kept is not None and all(a is b for a, b in zip(kept[0], sources, strict=True)):
             return kept[1]
         body = to_json(views.bot(details, include_details))
-        if all(isinstance(source, Row) for source in sources):
+        if all(isinstance(source, Row | BrokerShown) for source in sources):
             if len(self._kept) >= self._capacity:
                 self._kept.clear()
             # The sources are held with the answer, so their ids are not reused meanwhile.

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.clock import Clock
 from keystead.errors import Conflict, InvalidInput, NotFound
 from keystead.store.db import Database
-from keystead.store.hot_reads import Row
+from keystead.store.hot_reads import MadeOnce, Row
 from keystead.trading.engine import Backends, ExecutionBackend
 from keystead.trading.services.bot_settings import (
     EntryConditionSettings,
@@ -33,12 +33,36 @@ MAX_NOTES_LENGTH = 5000
 
 
 @dataclass(frozen=True, slots=True)
+class BrokerShown:
+    """What a bot shows of its broker connection."""
+
+    name: str | None
+    number: str
+    account_number: str
+
+
+BROKER_SHOWN = (
+    BrokerConnection.name.label("broker_name"),
+    BrokerConnection.number.label("broker_number"),
+    BrokerConnection.account_number.label("broker_account_number"),
+)
+"""The columns of `BrokerShown`, read with a bot's own: select them joined by
+`WITH_BROKER`, and `broker_shown` makes one of the row."""
+WITH_BROKER = BrokerConnection.id == Bot.broker_connection_id
+
+
+def broker_shown(row: Row) -> BrokerShown:
+    return BrokerShown(row.broker_name, row.broker_number, row.broker_account_number)
+
+
+@dataclass(frozen=True, slots=True)
 class BotDetails:
     """A bot with what its wire shape needs: its broker connection and variables (rows
-    of the ORM after a change, hot-read rows of the same columns on a read)."""
+    of the ORM after a change; on a read, hot-read rows of the same columns, the bot's
+    with its broker connection's shown values)."""
 
     bot: Bot | Row
-    broker: BrokerConnection | Row
+    broker: BrokerConnection | BrokerShown
     variables: dict[str, Variable | Row] = field(default_factory=dict)
 
 
@@ -52,21 +76,14 @@ def _bot_reads(with_settings: bool) -> tuple[Select[Any], Select[Any]]:
     columns = [
         column for column in Bot.__table__.columns if with_settings or column.key not in _SETTINGS
     ]
-    listed = (
-        select(*columns)
-        .where(Bot.account_id == bindparam("account_id"))
-        .order_by(Bot.name, Bot.number)
-    )
-    one = select(*columns).where(
-        Bot.account_id == bindparam("account_id"), Bot.number == bindparam("number")
-    )
+    # What a bot shows of its broker connection comes in the same read.
+    joined = select(*columns, *BROKER_SHOWN).join(BrokerConnection, WITH_BROKER)
+    listed = joined.where(Bot.account_id == bindparam("account_id")).order_by(Bot.name, Bot.number)
+    one = joined.where(Bot.account_id == bindparam("account_id"), Bot.number == bindparam("number"))
     return listed, one
 
 
 _BOT_READS = {True: _bot_reads(True), False: _bot_reads(False)}
-_BROKERS = select(*BrokerConnection.__table__.columns).where(
-    BrokerConnection.account_id == bindparam("account_id")
-)
 _VARIABLES = select(*Variable.__table__.columns).where(
     Variable.account_id == bindparam("account_id")
 )
@@ -182,6 +199,7 @@ class BotService:
         self._db = db
         self._clock = clock
         self._backends = backends
+        self._broker = MadeOnce(broker_shown)
 
     async def for_account(
         self, account_id: int, statuses: list[str] | None, include_details: bool
@@ -207,7 +225,6 @@ class BotService:
     ) -> list[BotDetails]:
         """`load_details` for reads: the same rows, without a session."""
         hot = self._db.hot
-        brokers = {broker.id: broker for broker in await hot.all(_BROKERS, account_id=account_id)}
         variables: dict[str, Variable | Row] = {}
         if with_variables and bots:
             wanted = set().union(*(_condition_variable_numbers(bot) for bot in bots))
@@ -217,7 +234,7 @@ class BotService:
                 for variable in await hot.all(_VARIABLES, account_id=account_id)
                 if variable.bot_id in bot_ids or variable.number in wanted
             }
-        return [BotDetails(bot, brokers[bot.broker_connection_id], variables) for bot in bots]
+        return [BotDetails(bot, self._broker(bot), variables) for bot in bots]
 
     async def enable(self, account_id: int, number: str) -> BotDetails:
         async with self._db.transaction() as session:

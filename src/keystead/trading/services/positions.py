@@ -13,9 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keystead.clock import Clock
 from keystead.errors import Conflict, NotFound
 from keystead.store.db import Database
-from keystead.store.hot_reads import ROWS_KEPT, Row
+from keystead.store.hot_reads import MadeOnce, Row
 from keystead.trading.engine import Backends
-from keystead.trading.services.bots import close_one, settle_after_close
+from keystead.trading.services.bots import (
+    BROKER_SHOWN,
+    WITH_BROKER,
+    BrokerShown,
+    broker_shown,
+    close_one,
+    settle_after_close,
+)
 from keystead.trading.services.paging import (
     Columns,
     Listing,
@@ -39,15 +46,6 @@ class BotShown:
     name: str
     number: str
     is_paper: bool
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerShown:
-    """What a position shows of its bot's broker connection."""
-
-    name: str | None
-    number: str
-    account_number: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +87,8 @@ _OWNED_BOT = select(Bot.id).where(
     Bot.number == bindparam("number"), Bot.account_id == bindparam("account_id")
 )
 _OWNERS = (
-    select(
-        Bot.id,
-        Bot.name,
-        Bot.number,
-        Bot.is_paper,
-        BrokerConnection.name.label("broker_name"),
-        BrokerConnection.number.label("broker_number"),
-        BrokerConnection.account_number,
-    )
-    .join(BrokerConnection, BrokerConnection.id == Bot.broker_connection_id)
+    select(Bot.id, Bot.name, Bot.number, Bot.is_paper, *BROKER_SHOWN)
+    .join(BrokerConnection, WITH_BROKER)
     .where(Bot.account_id == bindparam("account_id"))
 )
 
@@ -114,14 +104,16 @@ def _page_lists(shape: PageShape, dialect: str) -> Select[*tuple[Any, ...]]:
     )
 
 
+def _owner_of(row: Row) -> Owner:
+    return Owner(BotShown(row.id, row.name, row.number, bool(row.is_paper)), broker_shown(row), row)
+
+
 async def _owners_of(session: AsyncSession, bot_ids: set[int]) -> dict[int, Owner]:
     """The bots and their broker connections, in one query."""
     if not bot_ids:
         return {}
     rows = await session.execute(
-        select(Bot, BrokerConnection)
-        .join(BrokerConnection, BrokerConnection.id == Bot.broker_connection_id)
-        .where(Bot.id.in_(bot_ids))
+        select(Bot, BrokerConnection).join(BrokerConnection, WITH_BROKER).where(Bot.id.in_(bot_ids))
     )
     return {bot.id: Owner(bot, broker) for bot, broker in rows}
 
@@ -136,8 +128,7 @@ class PositionService:
         self._db = db
         self._clock = clock
         self._backends = backends
-        self._owner_of_row: dict[int, Owner] = {}
-        """By the id of the hot-read row it was made of (which its `source` keeps)."""
+        self._owner = MadeOnce(_owner_of)
 
     async def for_account(self, account_id: int, listing: Listing) -> list[PositionDetails]:
         """Positions entered in the window, newest first, 100 a page."""
@@ -183,19 +174,6 @@ class PositionService:
         one indexed read, rather than finding which ones a page shows first."""
         rows = await self._db.hot.all(_OWNERS, account_id=account_id)
         return {row.id: self._owner(row) for row in rows}
-
-    def _owner(self, row: Row) -> Owner:
-        """The owner read as `row`: the same one while the row is the same object."""
-        owner = self._owner_of_row.get(id(row))
-        if owner is None or owner.source is not row:
-            if len(self._owner_of_row) >= ROWS_KEPT:
-                self._owner_of_row.clear()
-            owner = self._owner_of_row[id(row)] = Owner(
-                BotShown(row.id, row.name, row.number, bool(row.is_paper)),
-                BrokerShown(row.broker_name, row.broker_number, row.account_number),
-                row,
-            )
-        return owner
 
     async def complete(self, page: PositionPage, missing: Iterable[int]) -> PositionPage:
         """The page with the rows of `missing` read too: positions the caller held when
