@@ -106,6 +106,29 @@ async def test_positions_are_paged_newest_first_and_filtered(trader: Trader) -> 
     assert backwards.status_code == 422
 
 
+async def test_a_page_is_newest_first_whatever_order_positions_were_written_in(
+    trader: Trader,
+) -> None:
+    """A page is read as one row of ids: its order is still entry time, newest first,
+    and the later-written first among positions entered at the same moment."""
+    runtime = trader.runtime
+    bot = await make_bot(runtime, trader.account_id)
+    start = runtime.clock.now() - timedelta(days=30)
+    # 150 positions written in an order unlike their times, five to each moment.
+    moments = [start + timedelta(minutes=(index * 37) % 30) for index in range(150)]
+    made = [await make_position(runtime, bot, entered_at=moment) for moment in moments]
+    expected = sorted(made, key=lambda p: (p.entered_at, p.id), reverse=True)
+
+    listed = []
+    for page in (1, 2):
+        data = await trader.data("/v1/bots/positions", page=page)
+        assert isinstance(data, list)
+        listed += [item["number"] for item in data]
+    assert listed == [position.number for position in expected]
+    empty = await trader.data("/v1/bots/positions", page=3)
+    assert empty == []
+
+
 async def test_disable_on_close_becomes_disabled_when_the_last_position_closes(
     trader: Trader,
 ) -> None:
