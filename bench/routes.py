@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import gateway
 from bench.deployments import Deployment
 from bench.instructions import callgrind_wrapper, count_instructions
 from bench.results import Results
@@ -83,6 +84,11 @@ def routes(bot: str) -> list[Route]:
             json.dumps({"notes": "Measured by the bench."}).encode(),
         ),
     ]
+
+
+GATEWAY = Route("GET /v1/bots through the gateway (proxy mode)", "GET", gateway.PATH)
+"""The gateway path: keystead in proxy mode in front of `bench.gateway`'s upstream,
+which runs outside callgrind (only keystead's own instructions are counted)."""
 
 
 def versions() -> str:
@@ -179,6 +185,13 @@ def measure_routes(deployment: Deployment, results: Results, *, requests: int) -
                 chosen = routes(first_bot(server, token))
                 bodies = answers(server, token, chosen)
             measured[level] = _count_all(server, dumps, token, chosen, requests)
+    measured["floor"] = _floor(bodies, chosen, requests)
+    _report(deployment, results, chosen, bodies, measured, requests)
+    _measure_gateway(deployment, results, token, requests)
+
+
+def _floor(bodies: dict[str, bytes], chosen: list[Route], requests: int) -> list[float]:
+    """Bare Starlette's instructions on each route, answering `bodies`."""
     with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
         json.dump({key: base64.b64encode(body).decode() for key, body in bodies.items()}, file)
         file.flush()
@@ -193,8 +206,31 @@ def measure_routes(deployment: Deployment, results: Results, *, requests: int) -
                 start_timeout=300,
             ) as server,
         ):
-            measured["floor"] = _count_all(server, dumps, None, chosen, requests)
-    _report(deployment, results, chosen, bodies, measured, requests)
+            return _count_all(server, dumps, None, chosen, requests)
+
+
+def _measure_gateway(deployment: Deployment, results: Results, token: str, requests: int) -> None:
+    """The gateway path at INFO, next to bare Starlette sending what it answered. Not a
+    target of the table: keystead's count includes its call to the upstream."""
+    with serve("upstream", "bench.gateway:upstream", {}, gateway.PATH) as upstream:
+        env = deployment.env(log_level="info", upstream_url=upstream.url, **QUIET)
+        with (
+            _callgrind() as (dumps, wrapper),
+            serve_keystead(
+                "keystead serve, proxy mode (INFO)", env, wrapper=wrapper, start_timeout=300
+            ) as server,
+        ):
+            bodies = answers(server, token, [GATEWAY])
+            [through] = _count_all(server, dumps, token, [GATEWAY], requests)
+    [floor] = _floor(bodies, [GATEWAY], requests)
+    section = (
+        f"Gateway path, instructions per request ({deployment.name}, keystead serve in "
+        f"proxy mode, {requests} per batch)"
+    )
+    size = len(bodies[GATEWAY.request])
+    results.add(section, f"{GATEWAY.label}: bare Starlette", floor, "instr", f"({size:,} B)")
+    results.add(section, f"{GATEWAY.label}: keystead, INFO", through, "instr")
+    results.add(section, f"{GATEWAY.label}: × floor", through / floor, "×")
 
 
 def _report(

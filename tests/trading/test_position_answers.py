@@ -77,6 +77,31 @@ async def test_a_renamed_bot_shows_in_its_kept_positions_on_every_instance(
             assert listed.content == await fresh_bytes(trader)
 
 
+async def test_a_change_to_a_bot_no_position_shows_keeps_the_page_whole(
+    trader: Trader,
+) -> None:
+    """A page kept whole depends on the bots it shows only: another bot of the
+    account renamed leaves it as it was; one it shows renamed makes it anew."""
+    paper, _live = await two_bots_with_positions(trader, closed=6, opened=0)
+    idle = await make_bot(trader.runtime, trader.account_id)
+    answers = trading_of(trader.runtime).position_answers
+    for _ in range(2):
+        listed = await trader.get(LISTING)
+        assert listed.status_code == 200, listed.text
+    assert answers.whole_pages == 1
+    [ids] = answers._pages
+
+    for bot, name, kept in ((idle, "Idle renamed", True), (paper, "Paper renamed", False)):
+        before = answers._pages[ids][2]
+        renamed = await trader.client.put(
+            f"/v1/bots/{bot.number}", headers=trader.headers, json={"name": name}
+        )
+        assert renamed.status_code == 200, renamed.text
+        listed = await trader.get(LISTING)
+        assert listed.content == await fresh_bytes(trader)
+        assert (answers._pages[ids][2] is before) is kept
+
+
 async def test_an_open_position_is_never_kept_and_shows_closed_once_closed(
     trader: Trader,
 ) -> None:

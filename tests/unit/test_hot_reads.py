@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import DateTime, bindparam, select, text, type_coerce, update
 
 from keystead.audit import Actor
 from keystead.runtime import Runtime
@@ -112,6 +112,24 @@ async def test_times_at_the_edges_of_the_calendar_read_and_bind_as_the_orm_does(
             orm = await session.get(Position, position.id)
         assert orm is not None
         assert orm.entered_at == moment
+
+
+async def test_a_time_without_its_zone_reads_as_the_orm_reads_it(runtime: Runtime) -> None:
+    """A `timestamp` read as such (not as keystead's aware UTC type) is a naive
+    datetime, as SQLAlchemy gives it, on both backends."""
+    account = await make_account(runtime)
+    bot = await make_bot(runtime, account.id)
+    position = await make_position(runtime, bot)
+    naive = select(type_coerce(Position.entered_at, DateTime).label("naive")).where(
+        Position.id == bindparam("id")
+    )
+    row = await runtime.db.hot.one(naive, id=position.id)
+    async with runtime.db.read() as session:
+        engine_value = (await session.execute(naive, {"id": position.id})).scalar_one()
+    assert row is not None
+    assert row.naive == engine_value == position.entered_at.replace(tzinfo=None)
+    assert type(row.naive) is type(engine_value)
+    assert row.naive.tzinfo is None
 
 
 async def test_a_change_is_seen_by_the_very_next_hot_read(runtime: Runtime) -> None:

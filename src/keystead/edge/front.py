@@ -60,11 +60,19 @@ class RequestLines:
     def flush(self) -> None:
         if not self._waiting:
             return
-        text = b"\n".join(self._waiting).decode() + "\n"
+        data = b"\n".join(self._waiting) + b"\n"
         self._waiting.clear()
         stream = sys.stderr  # whatever it is now: test runners swap it
-        stream.write(text)
+        binary = getattr(stream, "buffer", None)
+        if binary is None:  # a text-only stand-in
+            stream.write(data.decode())
+            stream.flush()
+            return
+        # The lines are UTF-8 already: not decoded only to be encoded again. What was
+        # written to the text layer before goes out first.
         stream.flush()
+        binary.write(data)
+        binary.flush()
 
 
 REQUEST_LINES = RequestLines()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -58,8 +58,19 @@ def microseconds(raw: tuple[int] | None) -> datetime | None:
     return _INFINITIES.get(raw[0]) or PG_EPOCH + timedelta(microseconds=raw[0])
 
 
-def _raw_timestamp(moment: datetime) -> tuple[int]:
-    """A bound naive UTC datetime (as UTCDateTime binds it), as the wire's tuple."""
+def naive_microseconds(raw: tuple[int] | None) -> datetime | None:
+    """A raw `timestamp` as the naive datetime asyncpg itself would give."""
+    moment = microseconds(raw)
+    return None if moment is None else moment.replace(tzinfo=None)
+
+
+def _raw_timestamp(moment: datetime | date) -> tuple[int]:
+    """A bound value of a `timestamp` parameter as the wire's tuple: a naive datetime
+    (UTCDateTime binds naive UTC), or a date at midnight, as asyncpg takes them."""
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    if moment.tzinfo is not None:  # asyncpg refuses these too: which instant is meant?
+        raise TypeError("a timestamp without time zone takes a naive datetime")
     infinite = _OF_INFINITIES.get(moment)
     if infinite is not None:
         return (infinite,)

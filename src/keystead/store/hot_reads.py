@@ -25,12 +25,17 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import JSON, Select
+from sqlalchemy import JSON, DateTime, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from keystead.store.hot_postgres import PostgresReads, asyncpg_dsn, microseconds
+from keystead.store.hot_postgres import (
+    PostgresReads,
+    asyncpg_dsn,
+    microseconds,
+    naive_microseconds,
+)
 from keystead.store.models import UTCDateTime
 
 Processor = Callable[[Any], Any] | None
@@ -41,9 +46,13 @@ def _processor(column_type: Any, dialect: Dialect) -> Processor:
     """What SQLAlchemy does to a column's value as this dialect's raw driver gives it."""
     if isinstance(column_type, JSON):
         return _json  # text from sqlite3, and from asyncpg without SQLAlchemy's codec
+    if dialect.name == "postgresql" and isinstance(column_type, DateTime | UTCDateTime):
+        # A `timestamp` comes as the raw tuple of hot_postgres's connections.
+        if isinstance(column_type, UTCDateTime):
+            return microseconds
+        if not column_type.timezone:
+            return naive_microseconds
     if isinstance(column_type, UTCDateTime):
-        if dialect.name == "postgresql":
-            return microseconds  # the raw tuple of hot_postgres's connections
         # Its own step reads the driver's value, text from sqlite3 included (C's
         # fromisoformat, not the SQLite dialect's regular expression first).
         utc = column_type

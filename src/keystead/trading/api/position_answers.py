@@ -5,9 +5,10 @@ adds), so its JSON is built the first time it is listed and kept. What it shows 
 the bot holding it (the bot's name and number, its broker connection, paper or live)
 can change, on any instance: those three values are read with every page and put
 into the kept bytes in their places. An open position is built afresh each time.
-A page of kept positions costs one query for its ids and one for their bots; when
-those bots' rows are the very ones it was built from (a hot read hands back the same
-row object while its values are the same), the whole page is the one kept last time.
+A page of kept positions costs one query for its ids and one for the account's bots;
+when the rows of the bots it shows are the very ones it was built from (a hot read
+hands back the same row object while its values are the same), the whole page is
+the one kept last time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ Template = tuple[bytes, bytes, bytes, bytes]
 """A position's JSON cut where its owner's three values go."""
 Kept = tuple[int, Template]
 """A closed position's bot id and template."""
+Sources = tuple[object, ...]
+"""The hot-read rows a page's bots were read as."""
+
+
+def _same_owners(page: PositionPage, bot_ids: tuple[int, ...], sources: Sources) -> bool:
+    """Whether the page's bots are still the very rows a kept page was built from."""
+    owners = page.owners
+    for bot_id, source in zip(bot_ids, sources, strict=True):
+        owner = owners.get(bot_id)
+        if owner is None or owner.source is not source:
+            return False
+    return True
 
 
 def _template(details: PositionDetails) -> Template:
@@ -62,7 +75,9 @@ class PositionAnswers:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._capacity = capacity
         self._kept: dict[int, Kept] = {}
-        self._pages: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
+        self._pages: dict[tuple[int, ...], tuple[tuple[int, ...], Sources, bytes]] = {}
+        """By the page's ids: the bots it shows, the rows they were read as, its JSON.
+        The rows are held with the page, so nothing else is given their ids meanwhile."""
         self._page_bytes = 0
 
     @property
@@ -88,32 +103,34 @@ class PositionAnswers:
     def pieces(self, page: PositionPage) -> list[bytes]:
         """The page's positions as a JSON list in pieces, in the page's order, for
         `envelope.ok_serialised` (call `missing` first). A page of kept positions only,
-        whose owners' rows are the very ones it was built from, is answered whole
-        from the last time."""
-        sources = tuple(owner.source for owner in page.owners.values())
-        whole = not page.loaded and all(source is not None for source in sources)
-        key = (tuple(page.ids), *map(id, sources))
+        whose bots' rows are the very ones it was built from, is answered whole from
+        the last time."""
+        whole = not page.loaded
         if whole:
-            kept = self._pages.get(key)
-            if kept is not None and all(a is b for a, b in zip(kept[0], sources, strict=True)):
-                return [kept[1]]
-        pieces = self._build(page)
+            kept = self._pages.get(tuple(page.ids))
+            if kept is not None and _same_owners(page, kept[0], kept[1]):
+                return [kept[2]]
+        pieces, bot_ids = self._build(page)
         if whole:
-            body = b"".join(pieces)
-            self._keep_page(key, sources, body)
-            return [body]
+            sources = tuple(page.owners[bot_id].source for bot_id in bot_ids)
+            if all(source is not None for source in sources):
+                body = b"".join(pieces)
+                self._keep_page(tuple(page.ids), bot_ids, sources, body)
+                return [body]
         return pieces
 
-    def _keep_page(self, key: tuple[object, ...], sources: tuple[object, ...], body: bytes) -> None:
+    def _keep_page(
+        self, ids: tuple[int, ...], bot_ids: tuple[int, ...], sources: Sources, body: bytes
+    ) -> None:
         if self._page_bytes + len(body) > PAGE_BYTES:
             self._pages.clear()
             self._page_bytes = 0
-        # The sources are held with the page, so their ids are not reused meanwhile.
-        self._pages[key] = (sources, body)
+        self._pages[ids] = (bot_ids, sources, body)
         self._page_bytes += len(body)
 
-    def _build(self, page: PositionPage) -> list[bytes]:
-        owners = {bot_id: _owner_values(owner) for bot_id, owner in page.owners.items()}
+    def _build(self, page: PositionPage) -> tuple[list[bytes], tuple[int, ...]]:
+        """The pieces, and the ids of the bots the page shows (its owners' values are
+        made for those only: an account may have many bots)."""
         # Every kept one the page needs is taken before any new one is kept, so
         # keeping cannot let go of what this page is about to use.
         kept, loaded = self._kept, page.loaded
@@ -124,9 +141,13 @@ class PositionAnswers:
                 found.append(kept[position_id])
             else:
                 found.append((details.position.bot_id, _template(details)))
+        owners: dict[int, tuple[bytes, bytes, bytes]] = {}
         pieces: list[bytes] = []
         for (bot_id, template), position_id in zip(found, page.ids, strict=True):
-            bot, broker, is_paper = owners[bot_id]
+            values = owners.get(bot_id)
+            if values is None:
+                values = owners[bot_id] = _owner_values(page.owners[bot_id])
+            bot, broker, is_paper = values
             first, second, third, last = template
             pieces += (b",", first, bot, second, broker, third, is_paper, last)
             details = loaded.get(position_id)
@@ -137,7 +158,7 @@ class PositionAnswers:
         else:
             pieces.append(b"[")
         pieces.append(b"]")
-        return pieces
+        return pieces, tuple(owners)
 
     def _keep(self, position_id: int, bot_id: int, template: Template) -> None:
         if position_id in self._kept:

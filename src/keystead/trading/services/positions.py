@@ -95,7 +95,8 @@ _OWNERS = (
 
 @functools.cache
 def _page_lists(shape: PageShape, dialect: str) -> Select[*tuple[Any, ...]]:
-    # The ids alone: on SQLite the index holds them, so no row of the table is visited.
+    # The ids alone: on SQLite, unfiltered by bot or status, the index on the account
+    # and entry time holds them, so no row of the table is visited.
     return page_lists(
         select(Position.id).where(Position.account_id == bindparam("account_id")),
         COLUMNS,
@@ -139,7 +140,7 @@ class PositionService:
     ) -> PositionPage:
         """One page of the account's positions, newest first; `held` holds the ids of
         closed positions the caller keeps already (a closed position never changes):
-        their rows are not read again. It is looked up, never walked."""
+        their rows are not read again. It is looked up, not walked."""
         status = status_filter(listing.status, (OPEN, CLOSED), {"CLOSE": CLOSED})
         hot = self._db.hot
         bot_id = None
