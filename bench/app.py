@@ -37,4 +37,5 @@ async def open_route() -> Response:
 
 def create() -> FastAPI:
     """Factory for `uvicorn --factory bench.app:create` (settings from KEYSTEAD_*)."""
-    return create_app(routers=[guarded, unguarded])
+    # As `keystead serve` makes it.
+    return create_app(routers=[guarded, unguarded], freeze_startup_heap=True)

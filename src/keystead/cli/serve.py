@@ -70,7 +70,7 @@ def serve(
     else:
         from keystead.app import create_app  # the web stack: imported when it serves
 
-        serve_http(create_app(settings), settings)
+        serve_http(create_app(settings, freeze_startup_heap=True), settings)
 
 
 def migrate(settings: Settings) -> None:

@@ -30,7 +30,7 @@ def create_worker_app() -> FastAPI:
     from keystead.app import create_app  # the web stack: imported in the worker only
 
     try:
-        return create_app(Settings.load())
+        return create_app(Settings.load(), freeze_startup_heap=True)
     except Exception as error:
         errors.print(
             f"[red]error:[/red] worker could not start: {escape(str(error))}", highlight=False
