@@ -18,6 +18,7 @@ from keystead.store.db import Database
 from keystead.store.hot_postgres import PostgresReads
 from keystead.store.migrate import upgrade
 from keystead.store.models import Account
+from keystead.trading.services.paging import Columns, PageShape, page_lists
 from keystead.trading.tables import Bot, BrokerConnection, Position, Variable
 from tests.factories import make_account, make_bot, make_position, make_variable
 
@@ -158,17 +159,27 @@ async def test_a_busy_sqlite_file_is_read_through_the_engine(
     """A read that finds the file busy must not block the event loop waiting: the
     engine, on its own thread, reads it instead, and gives the same values."""
     account = await make_account(runtime)
+    bot = await make_bot(runtime, account.id)
+    made = [await make_position(runtime, bot) for _ in range(3)]
     hot = runtime.db.hot
     expected = vars(await hot.one(by_id(Account), id=account.id))
+    page = page_lists(
+        select(Position.id).where(Position.account_id == bindparam("account_id")),
+        Columns(Position.bot_id, Position.status, Position.entered_at, Position.id),
+        PageShape(bot=False, status=False, since=False, until=False),
+        "sqlite",
+    )
+    listed = vars(await hot.one(page, account_id=account.id, offset=0, limit=100))
 
     def busy(_sql: str, _arguments: tuple[Any, ...]) -> list[Any]:
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(hot, "_read_sqlite", busy)
     assert vars(await hot.one(by_id(Account), id=account.id)) == expected
-    assert await hot.scalars(
-        select(Account.id).where(Account.id == bindparam("id")), id=account.id
-    ) == [account.id]
+    # A page's JSON list, parsed by the engine's own JSON type this time.
+    through_engine = vars(await hot.one(page, account_id=account.id, offset=0, limit=100))
+    assert through_engine == listed
+    assert sorted(through_engine["id"]) == sorted(position.id for position in made)
 
 
 @POSTGRES
@@ -212,7 +223,7 @@ def test_a_sqlite_file_whose_name_reads_as_a_uri_is_still_read_on_the_loop(
         database = Database(url)
         try:
             ids = select(Account.id).where(Account.id == bindparam("id"))
-            assert await database.hot.scalars(ids, id=1) == []
+            assert await database.hot.all(ids, id=1) == []
             # Read by the read-only connection itself, not by the engine after it failed.
             assert database.hot._read_sqlite("SELECT count(*) FROM accounts", ()) == [(0,)]
         finally:

@@ -142,12 +142,6 @@ class Query:
             for name, binder in zip(self._order, self._binders, strict=True)
         )
 
-    def firsts(self, raws: Sequence[Sequence[Any]]) -> list[Any]:
-        processor = self._processors[0]
-        if processor is None:
-            return [raw[0] for raw in raws]
-        return [processor(raw[0]) for raw in raws]
-
     def row(self, raw: Sequence[Any]) -> Row:  # a tuple or an asyncpg record
         """The row of these raw values: the same `Row` as last time while the stored
         values are the same (so what is built from a row can be kept by its identity),
@@ -204,15 +198,6 @@ class HotReads:
         async with self._engine.connect() as connection:
             result = await connection.execute(query.statement, values)
             return [Row(dict(raw._mapping)) for raw in result.all()]
-
-    async def scalars(self, statement: Statement, **values: Any) -> list[Any]:
-        """The first column of every row (a page of ids, say), without building rows."""
-        query = self.query(statement)
-        raws = await self._raw(query, values)
-        if raws is not None:
-            return query.firsts(raws)
-        async with self._engine.connect() as connection:
-            return list((await connection.execute(query.statement, values)).scalars())
 
     async def _raw(self, query: Query, values: dict[str, Any]) -> Sequence[Any] | None:
         """The driver's own rows, or None: read them through the engine instead."""
