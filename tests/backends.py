@@ -50,6 +50,8 @@ REDIS_URL = f"redis://127.0.0.1:6379/{redis_database(worker_index())}"
 TEST_SECRET = "test-secret-that-is-long-enough-for-keystead-0123456789"
 # Fast Argon2id parameters: the algorithm is the same, only the cost is lower.
 FAST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8192}
+CLI_DATABASE = "cli.db"
+"""The SQLite file of the `cli_home` fixture (tests/conftest.py), in the test's folder."""
 
 
 @dataclass(frozen=True)

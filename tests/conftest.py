@@ -19,6 +19,7 @@ from keystead.config import Settings
 from keystead.runtime import Runtime
 from keystead.store.migrate import upgrade
 from tests.backends import (
+    CLI_DATABASE,
     FAST_HASHING,
     REDIS_URL,
     TEST_SECRET,
@@ -105,3 +106,18 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The environment a CLI command runs in: the test's folder as working directory
+    (no `.env` of the checkout is read), a SQLite file there, the test secret, cheap
+    password hashing, and nothing inherited that would change what a command does."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KEYSTEAD_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / CLI_DATABASE}")
+    monkeypatch.setenv("KEYSTEAD_SECRET_KEY", TEST_SECRET)
+    for name, value in FAST_HASHING.items():
+        monkeypatch.setenv(f"KEYSTEAD_{name.upper()}", str(value))
+    for inherited in ("KEYSTEAD_REDIS_URL", "KEYSTEAD_WORKERS"):
+        monkeypatch.delenv(inherited, raising=False)
+    return tmp_path

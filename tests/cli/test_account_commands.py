@@ -15,21 +15,15 @@ from keystead.audit import Actor
 from keystead.cli import app
 from keystead.runtime import Runtime
 from keystead.store.models import MailMessage
-from tests.backends import TEST_SECRET
 from tests.factories import make_account
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KEYSTEAD_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("KEYSTEAD_SECRET_KEY", TEST_SECRET)
-    monkeypatch.setenv("KEYSTEAD_PASSWORD_HASH_TIME_COST", "1")
-    monkeypatch.setenv("KEYSTEAD_PASSWORD_HASH_MEMORY_KIB", "8192")
+def cli_database(cli_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KEYSTEAD_PUBLIC_URL", "https://keys.example.com")
-    return tmp_path
+    return cli_home
 
 
 def invoke(*args: str, code: int = 0) -> str:

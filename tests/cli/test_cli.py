@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from keystead.cli import app, common
 from keystead.store.migrate import alembic_config
-from tests.backends import TEST_SECRET
 
 runner = CliRunner()
 
@@ -29,13 +28,8 @@ class CreatedAccount(TypedDict):
 
 
 @pytest.fixture(autouse=True)
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KEYSTEAD_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("KEYSTEAD_SECRET_KEY", TEST_SECRET)
-    monkeypatch.setenv("KEYSTEAD_PASSWORD_HASH_TIME_COST", "1")
-    monkeypatch.setenv("KEYSTEAD_PASSWORD_HASH_MEMORY_KIB", "8192")
-    return tmp_path
+def environment(cli_home: Path) -> Path:
+    return cli_home
 
 
 def invoke(*args: str, input: str | None = None) -> str:

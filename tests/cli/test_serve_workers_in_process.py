@@ -5,6 +5,7 @@ behaviour is in tests/scaleout/test_workers.py.)"""
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -14,19 +15,15 @@ from typer.testing import CliRunner
 from keystead.cli import app
 from keystead.cli.serve import NEEDS_REDIS
 from keystead.cli.worker import STARTUP_FAILURE, create_worker_app
-from tests.backends import TEST_SECRET
+from keystead.store.migrate import upgrade
+from tests.backends import CLI_DATABASE
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KEYSTEAD_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
-    monkeypatch.setenv("KEYSTEAD_SECRET_KEY", TEST_SECRET)
-    monkeypatch.delenv("KEYSTEAD_REDIS_URL", raising=False)
-    monkeypatch.delenv("KEYSTEAD_WORKERS", raising=False)
-    return tmp_path
+def environment(cli_home: Path) -> Path:
+    return cli_home
 
 
 @pytest.mark.parametrize(
@@ -48,15 +45,27 @@ def test_several_workers_without_redis_are_refused_with_the_reason(
     result = runner.invoke(app, arguments)
     assert result.exit_code == 2
     assert " ".join(result.output.split()) == f"error: {asked} {NEEDS_REDIS}"
-    assert not (environment / "serve.db").exists()  # refused before anything was done
+    assert not (environment / CLI_DATABASE).exists()  # refused before anything was done
 
 
 def test_a_worker_builds_its_app_from_the_environment(environment: Path) -> None:
+    """...and, as a server process, freezes what its start-up made (app.py)."""
+    gc.unfreeze()
     built = create_worker_app()
     assert isinstance(built, FastAPI)
     runtime = built.state.runtime
-    assert runtime.settings.database_url.endswith(str(environment / "serve.db"))
-    asyncio.run(runtime.close())
+    assert runtime.settings.database_url.endswith(str(environment / CLI_DATABASE))
+
+    upgrade(runtime.settings.database_url)  # as `keystead serve` does before the workers
+
+    async def start() -> int:
+        async with built.router.lifespan_context(built):
+            return gc.get_freeze_count()
+
+    try:
+        assert asyncio.run(start()) > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def test_a_worker_that_cannot_start_stops_the_supervisor(

@@ -223,7 +223,8 @@ class BotService:
     async def _read_details(
         self, account_id: int, bots: list[Row], with_variables: bool
     ) -> list[BotDetails]:
-        """`load_details` for reads: the same rows, without a session."""
+        """`load_details` for reads, without a session: the bots' rows carry what they
+        show of their broker connections; the variables are the same rows."""
         hot = self._db.hot
         variables: dict[str, Variable | Row] = {}
         if with_variables and bots:
